@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+
+/** sealq's configuration: defaults, then a file, then SEALQ_* variables, then flags. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  accountId: string;
+  region: string;
+  allowReset: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** 'process': acknowledged writes survive the server being killed; 'power': also power loss. */
+  durability: 'process' | 'power';
+  /** Largest request body accepted, in bytes. */
+  maxRequestBytes: number;
+}
+
+export const defaultConfig: Readonly<Config> = Object.freeze({
+  host: '127.0.0.1',
+  port: 9324,
+  dataDir: './.sealq',
+  accountId: '000000000000',
+  region: 'us-east-1',
+  allowReset: false,
+  logLevel: 'info',
+  durability: 'process',
+  maxRequestBytes: 4 * 1024 * 1024,
+});
+
+type Kind = 'string' | 'port' | 'boolean' | 'account' | 'region' | 'logLevel' | 'durability' | 'bytes';
+
+/** Every option: its kind, its flag and its environment variable (derived from the name). */
+export const options: Record<keyof Config, { kind: Kind; flag: string; env: string; help: string }> = {
+  host: { kind: 'string', flag: 'host', env: 'SEALQ_HOST', help: 'address to listen on' },
+  port: { kind: 'port', flag: 'port', env: 'SEALQ_PORT', help: 'port to listen on (0 picks a free one)' },
+  dataDir: { kind: 'string', flag: 'data-dir', env: 'SEALQ_DATA_DIR', help: 'directory for the SQLite database' },
+  accountId: { kind: 'account', flag: 'account-id', env: 'SEALQ_ACCOUNT_ID', help: 'the 12-digit AWS account id' },
+  region: { kind: 'region', flag: 'region', env: 'SEALQ_REGION', help: 'region used in queue ARNs' },
+  allowReset: { kind: 'boolean', flag: 'allow-reset', env: 'SEALQ_ALLOW_RESET', help: 'serve POST /_sealq/reset (test rigs only)' },
+  logLevel: { kind: 'logLevel', flag: 'log-level', env: 'SEALQ_LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent' },
+  durability: { kind: 'durability', flag: 'durability', env: 'SEALQ_DURABILITY', help: "'process' (survive kill -9) or 'power' (fsync every commit)" },
+  maxRequestBytes: { kind: 'bytes', flag: 'max-request-bytes', env: 'SEALQ_MAX_REQUEST_BYTES', help: 'largest request body accepted' },
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+function coerce(kind: Kind, raw: unknown, where: string, problems: string[]): unknown {
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  switch (kind) {
+    case 'string':
+      if (typeof text !== 'string' || text === '') problems.push(`${where}: must be a non-empty string`);
+      return text;
+    case 'port':
+    case 'bytes': {
+      const n = typeof text === 'number' ? text : Number(text);
+      const max = kind === 'port' ? 65535 : 1 << 30;
+      if (!Number.isInteger(n) || n < 0 || n > max) problems.push(`${where}: must be an integer from 0 to ${max}`);
+      return n;
+    }
+    case 'boolean':
+      if (typeof text === 'boolean') return text;
+      if (text === '1' || text === 'true') return true;
+      if (text === '0' || text === 'false' || text === '') return false;
+      problems.push(`${where}: must be true/false (or 1/0)`);
+      return false;
+    case 'account':
+      if (typeof text !== 'string' || !/^\d{12}$/.test(text)) problems.push(`${where}: must be 12 digits`);
+      return text;
+    case 'region':
+      if (typeof text !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(text)) problems.push(`${where}: must look like us-east-1`);
+      return text;
+    case 'logLevel':
+      if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(String(text))) {
+        problems.push(`${where}: must be one of fatal, error, warn, info, debug, trace, silent`);
+      }
+      return text;
+    case 'durability':
+      if (text !== 'process' && text !== 'power') problems.push(`${where}: must be 'process' or 'power'`);
+      return text;
+  }
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  const text = readFileSync(path, 'utf8');
+  const parsed: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError([`${path}: must be a map of options`]);
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Layers the sources and validates the result once. Every problem is reported together, with
+ * where it came from; unknown keys in the file are problems too.
+ */
+export function loadConfig(sources: {
+  file?: Record<string, unknown>;
+  filePath?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: Partial<Record<string, unknown>>;
+}): Config {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = { ...defaultConfig };
+  const byFileKey = new Map<string, keyof Config>();
+  for (const key of Object.keys(options) as Array<keyof Config>) {
+    byFileKey.set(key, key);
+    byFileKey.set(options[key].flag, key);
+  }
+  for (const [fileKey, raw] of Object.entries(sources.file ?? {})) {
+    const key = byFileKey.get(fileKey);
+    if (!key) {
+      problems.push(`${sources.filePath ?? 'config file'}: unknown key '${fileKey}'`);
+      continue;
+    }
+    config[key] = coerce(options[key].kind, raw, `${sources.filePath ?? 'config file'}: ${fileKey}`, problems);
+  }
+  for (const key of Object.keys(options) as Array<keyof Config>) {
+    const env = sources.env?.[options[key].env];
+    if (env !== undefined && env !== '') config[key] = coerce(options[key].kind, env, options[key].env, problems);
+  }
+  for (const key of Object.keys(options) as Array<keyof Config>) {
+    const flag = sources.flags?.[options[key].flag];
+    if (flag !== undefined) config[key] = coerce(options[key].kind, flag, `--${options[key].flag}`, problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config as unknown as Config);
+}

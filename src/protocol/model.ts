@@ -1,0 +1,113 @@
+/**
+ * The compact service-model shapes the codecs walk (generated from the official AWS models by
+ * scripts/gen-sqs-model.mjs). `queryName` is the member's element name over AWS Query / XML.
+ */
+export type Shape = StructureShape | ListShape | MapShape | ScalarShape;
+
+export interface StructureShape {
+  type: 'structure';
+  members: Record<string, Shape & { queryName: string }>;
+  required?: string[];
+}
+
+export interface ListShape {
+  type: 'list';
+  member: Shape;
+  flattened: boolean;
+  memberName: string;
+}
+
+export interface MapShape {
+  type: 'map';
+  key: Shape;
+  value: Shape;
+  keyName: string;
+  valueName: string;
+}
+
+export interface ScalarShape {
+  type: 'string' | 'integer' | 'long' | 'boolean' | 'blob' | 'timestamp';
+}
+
+export interface OperationModel {
+  input: StructureShape;
+  output: StructureShape | null;
+  resultWrapper: string;
+}
+
+export interface ServiceModel {
+  metadata: { targetPrefix: string; xmlNamespace: string; apiVersion: string };
+  operations: Record<string, OperationModel>;
+}
+
+/** `MD5OfMessageBody` → `md5OfMessageBody`, `AWSAccountIds` → `awsAccountIds`, `QueueUrl` → `queueUrl`. */
+export function camelName(wireName: string): string {
+  const run = /^[A-Z0-9]+/.exec(wireName)?.[0] ?? '';
+  if (run.length <= 1) return wireName.charAt(0).toLowerCase() + wireName.slice(1);
+  const keep = run.length < wireName.length ? run.length - 1 : run.length;
+  return wireName.slice(0, keep).toLowerCase() + wireName.slice(keep);
+}
+
+/**
+ * Wire-shaped value (PascalCase members, blobs as base64 text) → the camelCase value the service
+ * cores take (blobs as Buffers). Map keys are data and stay as they are.
+ */
+export function toInternal(shape: Shape, value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  switch (shape.type) {
+    case 'structure': {
+      const out: Record<string, unknown> = {};
+      const v = value as Record<string, unknown>;
+      for (const name in shape.members) {
+        if (v[name] !== undefined) out[camelName(name)] = toInternal(shape.members[name], v[name]);
+      }
+      return out;
+    }
+    case 'list':
+      return (value as unknown[]).map((item) => toInternal(shape.member, item));
+    case 'map': {
+      const out: Record<string, unknown> = {};
+      const v = value as Record<string, unknown>;
+      for (const key in v) out[key] = toInternal(shape.value, v[key]);
+      return out;
+    }
+    case 'blob':
+      return Buffer.from(value as string, 'base64');
+    default:
+      return value;
+  }
+}
+
+/**
+ * The inverse, for outputs: camelCase → wire names, Buffers → base64. Empty lists that the model
+ * does not require are left out, as AWS leaves them out.
+ */
+export function toWire(shape: Shape, value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  switch (shape.type) {
+    case 'structure': {
+      const out: Record<string, unknown> = {};
+      const v = value as Record<string, unknown>;
+      for (const name in shape.members) {
+        const member = shape.members[name];
+        const inner = v[camelName(name)];
+        if (inner === undefined) continue;
+        if (member.type === 'list' && (inner as unknown[]).length === 0 && !shape.required?.includes(name)) continue;
+        out[name] = toWire(member, inner);
+      }
+      return out;
+    }
+    case 'list':
+      return (value as unknown[]).map((item) => toWire(shape.member, item));
+    case 'map': {
+      const out: Record<string, unknown> = {};
+      const v = value as Record<string, unknown>;
+      for (const key in v) out[key] = toWire(shape.value, v[key]);
+      return out;
+    }
+    case 'blob':
+      return Buffer.isBuffer(value) ? value.toString('base64') : value;
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,320 @@
+import type { Clock } from '../../shared/clock.js';
+import type { SqsStore } from '../../storage/ports.js';
+import { sqsErrors } from './errors.js';
+import { sqsLimits } from './limits.js';
+import { batchFailure, checkBatchEntries, MessageOperations, type BatchFailure } from './messages.js';
+import { MoveTasks } from './move-tasks.js';
+import { QueueDirectory, validateTags, type Queue } from './queues.js';
+import { addPermission, removePermission } from './permissions.js';
+import type {
+  MoveTaskView,
+  ReceiveMessageInput,
+  ReceivedMessage,
+  RequestContext,
+  SendBatchEntry,
+  SendMessageInput,
+  SendMessageOutput,
+} from './types.js';
+
+export interface QueueUrlPage {
+  queueUrls: string[];
+  nextToken?: string;
+}
+
+/**
+ * The SQS core: every operation with camelCase, already-decoded input. Knows nothing of wire
+ * protocols; throws AwsErrors from the catalogue.
+ */
+export class SqsService {
+  readonly queues: QueueDirectory;
+  readonly messages: MessageOperations;
+  readonly moveTasks: MoveTasks;
+  private readonly shutdown = { closed: false };
+  private housekeepingTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: SqsStore,
+    private readonly clock: Clock,
+    readonly region: string,
+  ) {
+    this.queues = new QueueDirectory(store, clock, region);
+    this.messages = new MessageOperations(store, clock, this.queues);
+    this.moveTasks = new MoveTasks(store, clock, this.queues, this.messages.waiters);
+  }
+
+  async start(): Promise<void> {
+    await this.queues.load();
+    this.moveTasks.start();
+    this.housekeepingTimer = setInterval(() => void this.housekeeping().catch(() => undefined), 60_000);
+    this.housekeepingTimer.unref();
+  }
+
+  /** Drops messages past their queue's retention period and expired deduplication entries. */
+  async housekeeping(): Promise<void> {
+    const now = this.clock.now();
+    for (const queue of this.queues.all()) {
+      await this.store.purgeMessages(queue.record.id, now - queue.settings.messageRetentionSeconds * 1000);
+    }
+    await this.store.sweepDeduplication(now);
+  }
+
+  /** Ends long polls and background work; the store is closed by its owner. */
+  stop(): void {
+    this.shutdown.closed = true;
+    clearInterval(this.housekeepingTimer);
+    this.messages.waiters.close();
+    this.moveTasks.stop();
+  }
+
+  // Queues
+
+  async createQueue(
+    ctx: RequestContext,
+    input: { queueName: string; attributes?: Record<string, string>; tags?: Record<string, string> },
+  ): Promise<{ queueUrl: string }> {
+    const queue = await this.queues.create(ctx, input.queueName, input.attributes ?? {}, input.tags ?? {});
+    return { queueUrl: this.queues.urlOf(ctx, queue) };
+  }
+
+  async deleteQueue(ctx: RequestContext, input: { queueUrl: string }): Promise<void> {
+    const queue = this.queues.resolve(input.queueUrl);
+    await this.queues.delete(queue);
+    this.messages.waiters.notify(queue.record.id);
+  }
+
+  async getQueueUrl(
+    ctx: RequestContext,
+    input: { queueName: string; queueOwnerAWSAccountId?: string },
+  ): Promise<{ queueUrl: string }> {
+    if (typeof input.queueName !== 'string' || input.queueName === '') throw sqsErrors.missingParameter('QueueName');
+    const queue = this.queues.find(input.queueOwnerAWSAccountId ?? ctx.accountId, input.queueName);
+    if (!queue) throw sqsErrors.queueDoesNotExist();
+    return { queueUrl: this.queues.urlOf(ctx, queue) };
+  }
+
+  async listQueues(
+    ctx: RequestContext,
+    input: { queueNamePrefix?: string; nextToken?: string; maxResults?: number },
+  ): Promise<QueueUrlPage> {
+    const queues = this.queues.list(ctx.accountId, input.queueNamePrefix);
+    return paginate(
+      queues.map((q) => ({ key: q.record.name, value: this.queues.urlOf(ctx, q) })),
+      input.nextToken,
+      input.maxResults,
+    );
+  }
+
+  async listDeadLetterSourceQueues(
+    ctx: RequestContext,
+    input: { queueUrl: string; nextToken?: string; maxResults?: number },
+  ): Promise<QueueUrlPage> {
+    const queue = this.queues.resolve(input.queueUrl);
+    const sources = this.queues.deadLetterSources(queue);
+    return paginate(
+      sources.map((q) => ({ key: q.record.name, value: this.queues.urlOf(ctx, q) })),
+      input.nextToken,
+      input.maxResults,
+    );
+  }
+
+  async getQueueAttributes(
+    ctx: RequestContext,
+    input: { queueUrl: string; attributeNames?: string[] },
+  ): Promise<{ attributes: Record<string, string> }> {
+    const queue = this.queues.resolve(input.queueUrl);
+    const names = QueueDirectory.requestedNames(input.attributeNames);
+    const all = names.has('All');
+    const want = (name: string) => all || names.has(name);
+    const out: Record<string, string> = {};
+    if (want('QueueArn')) out.QueueArn = queue.arn;
+    if (want('ApproximateNumberOfMessages') || want('ApproximateNumberOfMessagesNotVisible') || want('ApproximateNumberOfMessagesDelayed')) {
+      const counts = await this.store.countMessages(queue.record.id, this.clock.now());
+      if (want('ApproximateNumberOfMessages')) out.ApproximateNumberOfMessages = String(counts.visible);
+      if (want('ApproximateNumberOfMessagesNotVisible')) out.ApproximateNumberOfMessagesNotVisible = String(counts.inFlight);
+      if (want('ApproximateNumberOfMessagesDelayed')) out.ApproximateNumberOfMessagesDelayed = String(counts.delayed);
+    }
+    // AWS: timestamps in queue attributes are epoch seconds.
+    if (want('CreatedTimestamp')) out.CreatedTimestamp = String(Math.floor(queue.record.createdAt / 1000));
+    if (want('LastModifiedTimestamp')) out.LastModifiedTimestamp = String(Math.floor(queue.record.lastModifiedAt / 1000));
+    for (const [name, value] of Object.entries(queue.record.attributes)) {
+      if (want(name)) out[name] = value;
+    }
+    return { attributes: out };
+  }
+
+  async setQueueAttributes(
+    ctx: RequestContext,
+    input: { queueUrl: string; attributes: Record<string, string> },
+  ): Promise<void> {
+    const queue = this.queues.resolve(input.queueUrl);
+    if (!input.attributes) throw sqsErrors.missingParameter('Attributes');
+    const updated = await this.queues.setAttributes(queue, input.attributes);
+    // A shorter delay or retention can make messages available (or gone) sooner.
+    this.messages.waiters.notify(updated.record.id);
+  }
+
+  async purgeQueue(ctx: RequestContext, input: { queueUrl: string }): Promise<void> {
+    const queue = this.queues.resolve(input.queueUrl);
+    const now = this.clock.now();
+    const last = queue.record.lastPurgedAt;
+    if (last !== null && now - last < sqsLimits.purgeCooldownMs) throw sqsErrors.purgeQueueInProgress(queue.record.name);
+    await this.queues.markPurged(queue, now);
+    await this.messages.purge(queue);
+  }
+
+  async tagQueue(ctx: RequestContext, input: { queueUrl: string; tags: Record<string, string> }): Promise<void> {
+    const queue = this.queues.resolve(input.queueUrl);
+    if (!input.tags || Object.keys(input.tags).length === 0) throw sqsErrors.missingParameter('Tags');
+    const tags = { ...queue.record.tags, ...input.tags };
+    validateTags(tags);
+    await this.queues.setTags(queue, tags);
+  }
+
+  async untagQueue(ctx: RequestContext, input: { queueUrl: string; tagKeys: string[] }): Promise<void> {
+    const queue = this.queues.resolve(input.queueUrl);
+    if (!input.tagKeys || input.tagKeys.length === 0) throw sqsErrors.missingParameter('TagKeys');
+    const tags = { ...queue.record.tags };
+    for (const key of input.tagKeys) delete tags[key];
+    await this.queues.setTags(queue, tags);
+  }
+
+  async listQueueTags(ctx: RequestContext, input: { queueUrl: string }): Promise<{ tags: Record<string, string> }> {
+    const queue = this.queues.resolve(input.queueUrl);
+    return { tags: { ...queue.record.tags } };
+  }
+
+  async addPermission(
+    ctx: RequestContext,
+    input: { queueUrl: string; label: string; awsAccountIds: string[]; actions: string[] },
+  ): Promise<void> {
+    const queue = this.queues.resolve(input.queueUrl);
+    const policy = addPermission(queue, input.label, input.awsAccountIds, input.actions);
+    await this.queues.setPolicy(queue, policy);
+  }
+
+  async removePermission(ctx: RequestContext, input: { queueUrl: string; label: string }): Promise<void> {
+    const queue = this.queues.resolve(input.queueUrl);
+    await this.queues.setPolicy(queue, removePermission(queue, input.label));
+  }
+
+  // Messages
+
+  sendMessage(ctx: RequestContext, input: SendMessageInput): Promise<SendMessageOutput> {
+    return this.messages.send(ctx, input);
+  }
+
+  sendMessageBatch(
+    ctx: RequestContext,
+    input: { queueUrl: string; entries: SendBatchEntry[] },
+  ): Promise<{ successful: Array<SendMessageOutput & { id: string }>; failed: BatchFailure[] }> {
+    return this.messages.sendBatch(ctx, input.queueUrl, input.entries);
+  }
+
+  async receiveMessage(ctx: RequestContext, input: ReceiveMessageInput): Promise<{ messages: ReceivedMessage[] }> {
+    return { messages: await this.messages.receive(ctx, input, this.shutdown) };
+  }
+
+  async deleteMessage(ctx: RequestContext, input: { queueUrl: string; receiptHandle: string }): Promise<void> {
+    await this.messages.delete(input.queueUrl, input.receiptHandle);
+  }
+
+  async deleteMessageBatch(
+    ctx: RequestContext,
+    input: { queueUrl: string; entries: Array<{ id: string; receiptHandle: string }> },
+  ): Promise<{ successful: Array<{ id: string }>; failed: BatchFailure[] }> {
+    this.queues.resolve(input.queueUrl);
+    checkBatchEntries(input.entries, 'DeleteMessageBatchRequestEntry');
+    return settleBatch(input.entries, (e) => this.messages.delete(input.queueUrl, e.receiptHandle));
+  }
+
+  async changeMessageVisibility(
+    ctx: RequestContext,
+    input: { queueUrl: string; receiptHandle: string; visibilityTimeout: number },
+  ): Promise<void> {
+    await this.messages.changeVisibility(input.queueUrl, input.receiptHandle, input.visibilityTimeout);
+  }
+
+  async changeMessageVisibilityBatch(
+    ctx: RequestContext,
+    input: { queueUrl: string; entries: Array<{ id: string; receiptHandle: string; visibilityTimeout?: number }> },
+  ): Promise<{ successful: Array<{ id: string }>; failed: BatchFailure[] }> {
+    this.queues.resolve(input.queueUrl);
+    checkBatchEntries(input.entries, 'ChangeMessageVisibilityBatchRequestEntry');
+    return settleBatch(input.entries, (e) =>
+      this.messages.changeVisibility(input.queueUrl, e.receiptHandle, e.visibilityTimeout as number),
+    );
+  }
+
+  // Dead-letter redrive
+
+  async startMessageMoveTask(
+    ctx: RequestContext,
+    input: { sourceArn: string; destinationArn?: string; maxNumberOfMessagesPerSecond?: number },
+  ): Promise<{ taskHandle: string }> {
+    return {
+      taskHandle: await this.moveTasks.startTask(input.sourceArn, input.destinationArn, input.maxNumberOfMessagesPerSecond),
+    };
+  }
+
+  async cancelMessageMoveTask(ctx: RequestContext, input: { taskHandle: string }): Promise<{ approximateNumberOfMessagesMoved: number }> {
+    return { approximateNumberOfMessagesMoved: await this.moveTasks.cancel(input.taskHandle) };
+  }
+
+  async listMessageMoveTasks(
+    ctx: RequestContext,
+    input: { sourceArn: string; maxResults?: number },
+  ): Promise<{ results: MoveTaskView[] }> {
+    return { results: await this.moveTasks.list(input.sourceArn, input.maxResults) };
+  }
+
+  /** For housekeeping and tests. */
+  queueById(id: number): Queue | undefined {
+    return this.queues.byStorageId(id);
+  }
+}
+
+/** Runs each entry; an entry's AWS error becomes its failure, anything else fails the request. */
+async function settleBatch<E extends { id: string }>(
+  entries: E[],
+  run: (entry: E) => Promise<void>,
+): Promise<{ successful: Array<{ id: string }>; failed: BatchFailure[] }> {
+  const results = await Promise.allSettled(entries.map((e) => run(e)));
+  const successful: Array<{ id: string }> = [];
+  const failed: BatchFailure[] = [];
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') successful.push({ id: entries[i].id });
+    else failed.push(batchFailure(entries[i].id, r.reason));
+  });
+  return { successful, failed };
+}
+
+/** ListQueues-style paging: NextToken only when MaxResults was given and more remain. */
+function paginate(
+  items: Array<{ key: string; value: string }>,
+  nextToken: string | undefined,
+  maxResults: number | undefined,
+): QueueUrlPage {
+  if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > sqsLimits.listQueuesMaxResults)) {
+    throw sqsErrors.invalidValue(maxResults, 'MaxResults', 'MaxResults must be an integer between 1 and 1000.');
+  }
+  let start = 0;
+  if (nextToken !== undefined) {
+    let after: string;
+    try {
+      after = JSON.parse(Buffer.from(nextToken, 'base64').toString('utf8')).after;
+      if (typeof after !== 'string') throw new Error('bad token');
+    } catch {
+      throw sqsErrors.invalidParameterValue('Invalid NextToken value.');
+    }
+    start = items.findIndex((i) => i.key > after);
+    if (start < 0) start = items.length;
+  }
+  const limit = maxResults ?? sqsLimits.listQueuesMaxResults;
+  const page = items.slice(start, start + limit);
+  const more = start + limit < items.length;
+  const out: QueueUrlPage = { queueUrls: page.map((i) => i.value) };
+  if (more && maxResults !== undefined) {
+    out.nextToken = Buffer.from(JSON.stringify({ after: page[page.length - 1].key })).toString('base64');
+  }
+  return out;
+}

@@ -1,0 +1,188 @@
+/**
+ * The storage port: what the SQS core needs from a storage engine. Engines (SQLite now, PostgreSQL
+ * next) implement it and pass the shared contract suite in storage/contract/.
+ *
+ * Rules every engine keeps:
+ * - Each method is atomic, and a write has been made durable when its promise resolves
+ *   (engines may commit many concurrent calls together).
+ * - Time is passed in (`now`, milliseconds since the epoch); engines never read a clock.
+ * - Engines return outcomes, never AWS errors: the service chooses what the client sees.
+ */
+
+/** A queue as stored. `attributes` holds the settable attributes as their wire strings. */
+export interface QueueRecord {
+  id: number;
+  accountId: string;
+  name: string;
+  fifo: boolean;
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  createdAt: number;
+  lastModifiedAt: number;
+  lastPurgedAt: number | null;
+}
+
+export interface NewQueue {
+  accountId: string;
+  name: string;
+  fifo: boolean;
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  now: number;
+}
+
+export interface QueuePatch {
+  attributes?: Record<string, string>;
+  tags?: Record<string, string>;
+  lastModifiedAt?: number;
+  lastPurgedAt?: number;
+}
+
+/** A message as the core hands it to storage. Bodies and attributes are opaque to storage. */
+export interface NewMessage {
+  messageId: string;
+  body: string;
+  /** JSON of the message attributes, or null when there are none. */
+  messageAttributes: string | null;
+  /** JSON of the message system attributes (AWSTraceHeader), or null. */
+  systemAttributes: string | null;
+  md5OfBody: string;
+  md5OfMessageAttributes: string | null;
+  md5OfSystemAttributes: string | null;
+  senderId: string;
+  sentAt: number;
+  visibleAt: number;
+  groupId: string | null;
+  deduplicationId: string | null;
+  /** FIFO only: the key this message is deduplicated under, and until when. */
+  dedup: { key: string; expiresAt: number } | null;
+}
+
+export type InsertOutcome =
+  | { kind: 'inserted'; sequenceNumber: string }
+  | { kind: 'duplicate'; messageId: string; sequenceNumber: string };
+
+export interface StoredMessage {
+  seq: number;
+  messageId: string;
+  body: string;
+  messageAttributes: string | null;
+  systemAttributes: string | null;
+  md5OfBody: string;
+  md5OfMessageAttributes: string | null;
+  md5OfSystemAttributes: string | null;
+  senderId: string;
+  sentAt: number;
+  visibleAt: number;
+  receiveCount: number;
+  firstReceivedAt: number | null;
+  receiptToken: number | null;
+  groupId: string | null;
+  deduplicationId: string | null;
+  sequenceNumber: string | null;
+  deadLetterSourceArn: string | null;
+}
+
+export interface ReceiveRequest {
+  now: number;
+  maxMessages: number;
+  visibleUntil: number;
+  /** Messages sent at or before this instant are past retention and never returned. */
+  expiredAtOrBefore: number;
+  /** FIFO ordering: one in-flight batch per message group, strict order within a group. */
+  fifo: boolean;
+  /** How many messages a FIFO receive may scan looking for an available group. */
+  fifoScanLimit: number;
+  /** Dead-letter redrive: messages received this many times already move instead of returning. */
+  redrive: { maxReceiveCount: number; targetQueueId: number; sourceArn: string } | null;
+}
+
+export interface ReceiveResult {
+  messages: StoredMessage[];
+  movedToDeadLetter: number;
+}
+
+export type DeleteOutcome = 'deleted' | 'stale-receipt' | 'missing';
+export type VisibilityOutcome = 'changed' | 'stale-receipt' | 'not-in-flight' | 'missing';
+
+export interface MessageCounts {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+export type MoveTaskStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLING' | 'CANCELLED' | 'FAILED';
+
+export interface MoveTaskRecord {
+  handle: string;
+  sourceQueueId: number;
+  sourceArn: string;
+  destinationArn: string | null;
+  maxMessagesPerSecond: number | null;
+  status: MoveTaskStatus;
+  moved: number;
+  toMove: number;
+  failureReason: string | null;
+  startedAt: number;
+  updatedAt: number;
+}
+
+export interface MoveBatchRequest {
+  sourceQueueId: number;
+  /** Where each message goes: a fixed queue, or back to the queue named by its dead-letter source. */
+  destination: { queueId: number } | { byDeadLetterSource: (sourceArn: string) => number | undefined };
+  limit: number;
+  now: number;
+  expiredAtOrBefore: number;
+}
+
+export interface MoveBatchResult {
+  moved: number;
+  /** Dead-letter source ARNs of messages that could not be moved because that queue is gone. */
+  unknownSources: string[];
+  destinationQueueIds: number[];
+}
+
+export interface SqsStore {
+  createQueue(queue: NewQueue): Promise<{ created: boolean; queue: QueueRecord }>;
+  getQueue(accountId: string, name: string): Promise<QueueRecord | undefined>;
+  getQueueById(id: number): Promise<QueueRecord | undefined>;
+  /** Queues of an account (all accounts when accountId is null), ordered by name. */
+  listQueues(accountId: string | null, namePrefix?: string): Promise<QueueRecord[]>;
+  updateQueue(id: number, patch: QueuePatch): Promise<QueueRecord>;
+  /** Deletes the queue with its messages and remembers when, for QueueDeletedRecently. */
+  deleteQueue(id: number, now: number): Promise<void>;
+  lastDeletedAt(accountId: string, name: string): Promise<number | undefined>;
+
+  insertMessages(queueId: number, messages: NewMessage[], now: number): Promise<InsertOutcome[]>;
+  receiveMessages(queueId: number, request: ReceiveRequest): Promise<ReceiveResult>;
+  /**
+   * Deletes the message if `receiptToken` is its current one (and, when `inFlightAt` is given, it
+   * is still hidden at that instant).
+   */
+  deleteMessage(queueId: number, seq: number, receiptToken: number, inFlightAt: number | null): Promise<DeleteOutcome>;
+  changeVisibility(
+    queueId: number,
+    seq: number,
+    receiptToken: number,
+    visibleAt: number,
+    now: number,
+  ): Promise<VisibilityOutcome>;
+  /** Deletes the messages sent at or before `sentAtOrBefore`. */
+  purgeMessages(queueId: number, sentAtOrBefore: number): Promise<number>;
+  countMessages(queueId: number, now: number): Promise<MessageCounts>;
+  /** The earliest instant after `now` at which a message of the queue becomes visible. */
+  nextVisibleAt(queueId: number, now: number): Promise<number | undefined>;
+
+  createMoveTask(task: MoveTaskRecord): Promise<void>;
+  updateMoveTask(handle: string, patch: Partial<MoveTaskRecord>): Promise<void>;
+  listMoveTasks(sourceQueueId?: number): Promise<MoveTaskRecord[]>;
+  getMoveTask(handle: string): Promise<MoveTaskRecord | undefined>;
+  moveMessages(request: MoveBatchRequest): Promise<MoveBatchResult>;
+
+  /** Deletes every queue, message and task (test rigs: POST /_sealq/reset). */
+  reset(): Promise<void>;
+  /** Housekeeping: drops expired dedup entries; returns how many. */
+  sweepDeduplication(now: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,530 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomToken48 } from '../../shared/ids.js';
+import type {
+  DeleteOutcome,
+  InsertOutcome,
+  MessageCounts,
+  MoveBatchRequest,
+  MoveBatchResult,
+  MoveTaskRecord,
+  NewMessage,
+  NewQueue,
+  QueuePatch,
+  QueueRecord,
+  ReceiveRequest,
+  ReceiveResult,
+  SqsStore,
+  StoredMessage,
+  VisibilityOutcome,
+} from '../ports.js';
+import { GroupCommit } from './group-commit.js';
+import { migrations } from './migrations/index.js';
+
+export interface SqliteOptions {
+  /** A directory for `sealq.db`, or ':memory:' for a throwaway database. */
+  dataDir: string;
+  /**
+   * 'process' (default): a committed write survives the server being killed (WAL, synchronous
+   * NORMAL). 'power': it also survives the machine losing power (synchronous FULL, an fsync per
+   * commit).
+   */
+  durability?: 'process' | 'power';
+}
+
+interface QueueRow {
+  id: number;
+  account_id: string;
+  name: string;
+  fifo: number;
+  attributes: string;
+  tags: string;
+  created_at: number;
+  last_modified_at: number;
+  last_purged_at: number | null;
+}
+
+interface MessageRow {
+  id: number;
+  message_id: string;
+  body: string;
+  message_attributes: string | null;
+  system_attributes: string | null;
+  md5_of_body: string;
+  md5_of_message_attributes: string | null;
+  md5_of_system_attributes: string | null;
+  sender_id: string;
+  sent_at: number;
+  visible_at: number;
+  receive_count: number;
+  first_received_at: number | null;
+  receipt_token: number | null;
+  group_id: string | null;
+  deduplication_id: string | null;
+  dead_letter_source_arn: string | null;
+}
+
+interface MoveTaskRow {
+  handle: string;
+  source_queue_id: number;
+  source_arn: string;
+  destination_arn: string | null;
+  max_messages_per_second: number | null;
+  status: MoveTaskRecord['status'];
+  moved: number;
+  to_move: number;
+  failure_reason: string | null;
+  started_at: number;
+  updated_at: number;
+}
+
+const MESSAGE_COLUMNS = `id, message_id, body, message_attributes, system_attributes, md5_of_body,
+  md5_of_message_attributes, md5_of_system_attributes, sender_id, sent_at, visible_at, receive_count,
+  first_received_at, receipt_token, group_id, deduplication_id, dead_letter_source_arn`;
+
+/** Sequence numbers are 20-digit decimal strings that grow with insertion order, as on SQS. */
+const sequenceNumberOf = (id: number): string => '1' + String(id).padStart(19, '0');
+
+const toQueue = (row: QueueRow): QueueRecord => ({
+  id: row.id,
+  accountId: row.account_id,
+  name: row.name,
+  fifo: row.fifo === 1,
+  attributes: JSON.parse(row.attributes) as Record<string, string>,
+  tags: JSON.parse(row.tags) as Record<string, string>,
+  createdAt: row.created_at,
+  lastModifiedAt: row.last_modified_at,
+  lastPurgedAt: row.last_purged_at,
+});
+
+const toMessage = (row: MessageRow): StoredMessage => ({
+  seq: row.id,
+  messageId: row.message_id,
+  body: row.body,
+  messageAttributes: row.message_attributes,
+  systemAttributes: row.system_attributes,
+  md5OfBody: row.md5_of_body,
+  md5OfMessageAttributes: row.md5_of_message_attributes,
+  md5OfSystemAttributes: row.md5_of_system_attributes,
+  senderId: row.sender_id,
+  sentAt: row.sent_at,
+  visibleAt: row.visible_at,
+  receiveCount: row.receive_count,
+  firstReceivedAt: row.first_received_at,
+  receiptToken: row.receipt_token,
+  groupId: row.group_id,
+  deduplicationId: row.deduplication_id,
+  sequenceNumber: sequenceNumberOf(row.id),
+  deadLetterSourceArn: row.dead_letter_source_arn,
+});
+
+const toMoveTask = (row: MoveTaskRow): MoveTaskRecord => ({
+  handle: row.handle,
+  sourceQueueId: row.source_queue_id,
+  sourceArn: row.source_arn,
+  destinationArn: row.destination_arn,
+  maxMessagesPerSecond: row.max_messages_per_second,
+  status: row.status,
+  moved: row.moved,
+  toMove: row.to_move,
+  failureReason: row.failure_reason,
+  startedAt: row.started_at,
+  updatedAt: row.updated_at,
+});
+
+export class SqliteStore implements SqsStore {
+  private readonly db: Database.Database;
+  private readonly group: GroupCommit;
+  private readonly s;
+
+  constructor(options: SqliteOptions) {
+    let file = ':memory:';
+    if (options.dataDir !== ':memory:') {
+      mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      file = join(options.dataDir, 'sealq.db');
+    }
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('foreign_keys = OFF');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.group = new GroupCommit(this.db);
+    this.s = this.prepareStatements();
+  }
+
+  private prepareStatements() {
+    const db = this.db;
+    return {
+      insertQueue: db.prepare(
+        `INSERT INTO sqs_queues (account_id, name, fifo, attributes, tags, created_at, last_modified_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, name) DO NOTHING`,
+      ),
+      queueByName: db.prepare<[string, string], QueueRow>('SELECT * FROM sqs_queues WHERE account_id = ? AND name = ?'),
+      queueById: db.prepare<[number], QueueRow>('SELECT * FROM sqs_queues WHERE id = ?'),
+      queuesOfAccount: db.prepare<[string], QueueRow>('SELECT * FROM sqs_queues WHERE account_id = ? ORDER BY name'),
+      allQueues: db.prepare<[], QueueRow>('SELECT * FROM sqs_queues ORDER BY account_id, name'),
+      updateQueue: db.prepare(
+        `UPDATE sqs_queues SET attributes = ?, tags = ?, last_modified_at = ?, last_purged_at = ? WHERE id = ?`,
+      ),
+      deleteQueue: db.prepare('DELETE FROM sqs_queues WHERE id = ?'),
+      deleteQueueMessages: db.prepare('DELETE FROM sqs_messages WHERE queue_id = ?'),
+      deleteQueueDedup: db.prepare('DELETE FROM sqs_deduplication WHERE queue_id = ?'),
+      deleteQueueTasks: db.prepare('DELETE FROM sqs_move_tasks WHERE source_queue_id = ?'),
+      rememberDeleted: db.prepare(
+        `INSERT INTO sqs_deleted_queues (account_id, name, deleted_at) VALUES (?, ?, ?)
+         ON CONFLICT (account_id, name) DO UPDATE SET deleted_at = excluded.deleted_at`,
+      ),
+      lastDeleted: db.prepare<[string, string], { deleted_at: number }>(
+        'SELECT deleted_at FROM sqs_deleted_queues WHERE account_id = ? AND name = ?',
+      ),
+      insertMessage: db.prepare(
+        `INSERT INTO sqs_messages (queue_id, message_id, body, message_attributes, system_attributes, md5_of_body,
+           md5_of_message_attributes, md5_of_system_attributes, sender_id, sent_at, visible_at, group_id,
+           deduplication_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      findDedup: db.prepare<[number, string, number], { message_id: string; sequence_number: string }>(
+        'SELECT message_id, sequence_number FROM sqs_deduplication WHERE queue_id = ? AND dedup_key = ? AND expires_at > ?',
+      ),
+      putDedup: db.prepare(
+        `INSERT INTO sqs_deduplication (queue_id, dedup_key, message_id, sequence_number, expires_at)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (queue_id, dedup_key) DO UPDATE SET message_id = excluded.message_id,
+           sequence_number = excluded.sequence_number, expires_at = excluded.expires_at`,
+      ),
+      sweepDedup: db.prepare('DELETE FROM sqs_deduplication WHERE expires_at <= ?'),
+      // Standard queues: oldest-visible first, straight off the (queue_id, visible_at) index.
+      visibleMessages: db.prepare<[number, number, number, number], MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM sqs_messages
+         WHERE queue_id = ? AND visible_at <= ? AND sent_at > ? ORDER BY visible_at LIMIT ?`,
+      ),
+      // FIFO queues: every message in order; the engine skips groups that are busy.
+      messagesInOrder: db.prepare<[number], MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM sqs_messages WHERE queue_id = ? ORDER BY id`,
+      ),
+      markReceived: db.prepare(
+        `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1,
+           first_received_at = coalesce(first_received_at, ?), receipt_token = ? WHERE id = ?`,
+      ),
+      moveToQueue: db.prepare(
+        `UPDATE sqs_messages SET queue_id = ?, visible_at = ?, receipt_token = NULL,
+           dead_letter_source_arn = ? WHERE id = ?`,
+      ),
+      redriveToQueue: db.prepare(
+        `UPDATE sqs_messages SET queue_id = ?, visible_at = ?, receipt_token = NULL, receive_count = 0,
+           first_received_at = NULL, dead_letter_source_arn = NULL WHERE id = ?`,
+      ),
+      deleteByReceipt: db.prepare(
+        'DELETE FROM sqs_messages WHERE id = ? AND queue_id = ? AND receipt_token = ? AND visible_at > ?',
+      ),
+      messageExists: db.prepare<[number, number], { one: number }>(
+        'SELECT 1 AS one FROM sqs_messages WHERE id = ? AND queue_id = ?',
+      ),
+      messageForVisibility: db.prepare<[number, number], { receipt_token: number | null; visible_at: number }>(
+        'SELECT receipt_token, visible_at FROM sqs_messages WHERE id = ? AND queue_id = ?',
+      ),
+      setVisibleAt: db.prepare('UPDATE sqs_messages SET visible_at = ? WHERE id = ?'),
+      purge: db.prepare('DELETE FROM sqs_messages WHERE queue_id = ? AND sent_at <= ?'),
+      countVisible: db.prepare<[number, number], { n: number }>(
+        'SELECT count(*) AS n FROM sqs_messages WHERE queue_id = ? AND visible_at <= ?',
+      ),
+      countHidden: db.prepare<[number, number], { in_flight: number | null; delayed: number | null }>(
+        `SELECT sum(receive_count > 0) AS in_flight, sum(receive_count = 0) AS delayed
+         FROM sqs_messages WHERE queue_id = ? AND visible_at > ?`,
+      ),
+      nextVisible: db.prepare<[number, number], { t: number | null }>(
+        'SELECT min(visible_at) AS t FROM sqs_messages WHERE queue_id = ? AND visible_at > ?',
+      ),
+      insertTask: db.prepare(
+        `INSERT INTO sqs_move_tasks (handle, source_queue_id, source_arn, destination_arn, max_messages_per_second,
+           status, moved, to_move, failure_reason, started_at, updated_at)
+         VALUES (@handle, @sourceQueueId, @sourceArn, @destinationArn, @maxMessagesPerSecond, @status, @moved,
+           @toMove, @failureReason, @startedAt, @updatedAt)`,
+      ),
+      updateTask: db.prepare(
+        `UPDATE sqs_move_tasks SET status = @status, moved = @moved, to_move = @toMove,
+           failure_reason = @failureReason, updated_at = @updatedAt WHERE handle = @handle`,
+      ),
+      taskByHandle: db.prepare<[string], MoveTaskRow>('SELECT * FROM sqs_move_tasks WHERE handle = ?'),
+      tasksOfQueue: db.prepare<[number], MoveTaskRow>(
+        'SELECT * FROM sqs_move_tasks WHERE source_queue_id = ? ORDER BY started_at DESC',
+      ),
+      allTasks: db.prepare<[], MoveTaskRow>('SELECT * FROM sqs_move_tasks ORDER BY started_at DESC'),
+      movableMessages: db.prepare<[number, number, number, number], MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM sqs_messages
+         WHERE queue_id = ? AND visible_at <= ? AND sent_at > ? ORDER BY id LIMIT ?`,
+      ),
+    };
+  }
+
+  async createQueue(queue: NewQueue): Promise<{ created: boolean; queue: QueueRecord }> {
+    return this.group.write(() => {
+      const info = this.s.insertQueue.run(
+        queue.accountId,
+        queue.name,
+        queue.fifo ? 1 : 0,
+        JSON.stringify(queue.attributes),
+        JSON.stringify(queue.tags),
+        queue.now,
+        queue.now,
+      );
+      const row = this.s.queueByName.get(queue.accountId, queue.name)!;
+      return { created: info.changes === 1, queue: toQueue(row) };
+    });
+  }
+
+  async getQueue(accountId: string, name: string): Promise<QueueRecord | undefined> {
+    const row = this.s.queueByName.get(accountId, name);
+    return row && toQueue(row);
+  }
+
+  async getQueueById(id: number): Promise<QueueRecord | undefined> {
+    const row = this.s.queueById.get(id);
+    return row && toQueue(row);
+  }
+
+  async listQueues(accountId: string | null, namePrefix?: string): Promise<QueueRecord[]> {
+    const rows = accountId === null ? this.s.allQueues.all() : this.s.queuesOfAccount.all(accountId);
+    const queues = rows.map(toQueue);
+    return namePrefix ? queues.filter((q) => q.name.startsWith(namePrefix)) : queues;
+  }
+
+  async updateQueue(id: number, patch: QueuePatch): Promise<QueueRecord> {
+    return this.group.write(() => {
+      const row = this.s.queueById.get(id);
+      if (!row) throw new Error(`queue ${id} does not exist`);
+      const current = toQueue(row);
+      const next: QueueRecord = {
+        ...current,
+        attributes: patch.attributes ?? current.attributes,
+        tags: patch.tags ?? current.tags,
+        lastModifiedAt: patch.lastModifiedAt ?? current.lastModifiedAt,
+        lastPurgedAt: patch.lastPurgedAt ?? current.lastPurgedAt,
+      };
+      this.s.updateQueue.run(
+        JSON.stringify(next.attributes),
+        JSON.stringify(next.tags),
+        next.lastModifiedAt,
+        next.lastPurgedAt,
+        id,
+      );
+      return next;
+    });
+  }
+
+  async deleteQueue(id: number, now: number): Promise<void> {
+    return this.group.write(() => {
+      const row = this.s.queueById.get(id);
+      if (!row) return;
+      this.s.deleteQueueMessages.run(id);
+      this.s.deleteQueueDedup.run(id);
+      this.s.deleteQueueTasks.run(id);
+      this.s.deleteQueue.run(id);
+      this.s.rememberDeleted.run(row.account_id, row.name, now);
+    });
+  }
+
+  async lastDeletedAt(accountId: string, name: string): Promise<number | undefined> {
+    return this.s.lastDeleted.get(accountId, name)?.deleted_at;
+  }
+
+  async insertMessages(queueId: number, messages: NewMessage[], now: number): Promise<InsertOutcome[]> {
+    return this.group.write(() => messages.map((m) => this.insertOne(queueId, m, now)));
+  }
+
+  private insertOne(queueId: number, m: NewMessage, now: number): InsertOutcome {
+    if (m.dedup) {
+      const seen = this.s.findDedup.get(queueId, m.dedup.key, now);
+      if (seen) return { kind: 'duplicate', messageId: seen.message_id, sequenceNumber: seen.sequence_number };
+    }
+    const info = this.s.insertMessage.run(
+      queueId,
+      m.messageId,
+      m.body,
+      m.messageAttributes,
+      m.systemAttributes,
+      m.md5OfBody,
+      m.md5OfMessageAttributes,
+      m.md5OfSystemAttributes,
+      m.senderId,
+      m.sentAt,
+      m.visibleAt,
+      m.groupId,
+      m.deduplicationId,
+    );
+    const id = Number(info.lastInsertRowid);
+    const sequenceNumber = sequenceNumberOf(id);
+    if (m.dedup) this.s.putDedup.run(queueId, m.dedup.key, m.messageId, sequenceNumber, m.dedup.expiresAt);
+    return { kind: 'inserted', sequenceNumber };
+  }
+
+  async receiveMessages(queueId: number, request: ReceiveRequest): Promise<ReceiveResult> {
+    return this.group.write(() => {
+      const candidates = request.fifo ? this.fifoCandidates(queueId, request) : this.standardCandidates(queueId, request);
+      const messages: StoredMessage[] = [];
+      let movedToDeadLetter = 0;
+      const redrive = request.redrive;
+      for (const row of candidates) {
+        if (redrive && row.receive_count >= redrive.maxReceiveCount) {
+          this.s.moveToQueue.run(redrive.targetQueueId, request.now, redrive.sourceArn, row.id);
+          movedToDeadLetter++;
+          continue;
+        }
+        const token = randomToken48();
+        this.s.markReceived.run(request.visibleUntil, request.now, token, row.id);
+        row.visible_at = request.visibleUntil;
+        row.receive_count += 1;
+        row.first_received_at ??= request.now;
+        row.receipt_token = token;
+        messages.push(toMessage(row));
+      }
+      return { messages, movedToDeadLetter };
+    });
+  }
+
+  private standardCandidates(queueId: number, request: ReceiveRequest): MessageRow[] {
+    return this.s.visibleMessages.all(queueId, request.now, request.expiredAtOrBefore, request.maxMessages);
+  }
+
+  /**
+   * FIFO: walk the queue in order. A group whose oldest message is not visible (in flight or
+   * delayed) is closed for this receive, which keeps order within the group and allows one
+   * in-flight batch per group.
+   */
+  private fifoCandidates(queueId: number, request: ReceiveRequest): MessageRow[] {
+    const closed = new Set<string>();
+    const picked: MessageRow[] = [];
+    let scanned = 0;
+    for (const row of this.s.messagesInOrder.iterate(queueId)) {
+      if (++scanned > request.fifoScanLimit || picked.length >= request.maxMessages) break;
+      const group = row.group_id ?? '';
+      if (closed.has(group)) continue;
+      if (row.visible_at > request.now || row.sent_at <= request.expiredAtOrBefore) {
+        if (row.sent_at > request.expiredAtOrBefore) closed.add(group);
+        continue;
+      }
+      picked.push(row);
+    }
+    return picked;
+  }
+
+  async deleteMessage(queueId: number, seq: number, receiptToken: number, inFlightAt: number | null): Promise<DeleteOutcome> {
+    return this.group.write(() => {
+      if (this.s.deleteByReceipt.run(seq, queueId, receiptToken, inFlightAt ?? -1).changes === 1) return 'deleted';
+      return this.s.messageExists.get(seq, queueId) ? 'stale-receipt' : 'missing';
+    });
+  }
+
+  async changeVisibility(
+    queueId: number,
+    seq: number,
+    receiptToken: number,
+    visibleAt: number,
+    now: number,
+  ): Promise<VisibilityOutcome> {
+    return this.group.write(() => {
+      const row = this.s.messageForVisibility.get(seq, queueId);
+      if (!row) return 'missing';
+      if (row.receipt_token !== receiptToken) return 'stale-receipt';
+      if (row.visible_at <= now) return 'not-in-flight';
+      this.s.setVisibleAt.run(visibleAt, seq);
+      return 'changed';
+    });
+  }
+
+  async purgeMessages(queueId: number, sentAtOrBefore: number): Promise<number> {
+    return this.group.write(() => this.s.purge.run(queueId, sentAtOrBefore).changes);
+  }
+
+  async countMessages(queueId: number, now: number): Promise<MessageCounts> {
+    const visible = this.s.countVisible.get(queueId, now)!.n;
+    const hidden = this.s.countHidden.get(queueId, now)!;
+    return { visible, inFlight: hidden.in_flight ?? 0, delayed: hidden.delayed ?? 0 };
+  }
+
+  async nextVisibleAt(queueId: number, now: number): Promise<number | undefined> {
+    return this.s.nextVisible.get(queueId, now)?.t ?? undefined;
+  }
+
+  async createMoveTask(task: MoveTaskRecord): Promise<void> {
+    return this.group.write(() => {
+      this.s.insertTask.run(task);
+    });
+  }
+
+  async updateMoveTask(handle: string, patch: Partial<MoveTaskRecord>): Promise<void> {
+    return this.group.write(() => {
+      const row = this.s.taskByHandle.get(handle);
+      if (!row) return;
+      this.s.updateTask.run({ ...toMoveTask(row), ...patch, handle });
+    });
+  }
+
+  async listMoveTasks(sourceQueueId?: number): Promise<MoveTaskRecord[]> {
+    const rows = sourceQueueId === undefined ? this.s.allTasks.all() : this.s.tasksOfQueue.all(sourceQueueId);
+    return rows.map(toMoveTask);
+  }
+
+  async getMoveTask(handle: string): Promise<MoveTaskRecord | undefined> {
+    const row = this.s.taskByHandle.get(handle);
+    return row && toMoveTask(row);
+  }
+
+  async moveMessages(request: MoveBatchRequest): Promise<MoveBatchResult> {
+    return this.group.write(() => {
+      const rows = this.s.movableMessages.all(request.sourceQueueId, request.now, request.expiredAtOrBefore, request.limit);
+      const unknownSources = new Set<string>();
+      const destinations = new Set<number>();
+      let moved = 0;
+      for (const row of rows) {
+        let target: number | undefined;
+        if ('queueId' in request.destination) target = request.destination.queueId;
+        else if (row.dead_letter_source_arn) target = request.destination.byDeadLetterSource(row.dead_letter_source_arn);
+        if (target === undefined) {
+          unknownSources.add(row.dead_letter_source_arn ?? '');
+          continue;
+        }
+        this.s.redriveToQueue.run(target, request.now, row.id);
+        destinations.add(target);
+        moved++;
+      }
+      return { moved, unknownSources: [...unknownSources], destinationQueueIds: [...destinations] };
+    });
+  }
+
+  async reset(): Promise<void> {
+    return this.group.write(() => {
+      for (const table of ['sqs_messages', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues']) {
+        this.db.prepare(`DELETE FROM ${table}`).run();
+      }
+    });
+  }
+
+  async sweepDeduplication(now: number): Promise<number> {
+    return this.group.write(() => this.s.sweepDedup.run(now).changes);
+  }
+
+  async close(): Promise<void> {
+    this.group.flush();
+    this.db.close();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)');
+  const applied = new Set(
+    db
+      .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+      .all()
+      .map((r) => r.version),
+  );
+  for (const m of migrations) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(m.version, m.name);
+      db.exec(m.sql);
+    }).immediate();
+  }
+}
