@@ -265,7 +265,7 @@ try {
       const extra = r.e2e ? ` dup=${r.e2e.duplicates} missing=${r.e2e.missing} drain=${r.e2e.drainS.toFixed(2)}s` : '';
       log(
         `  ${t.name.padEnd(nameWidth)} ${label.padEnd(16)} ${fmt.int(r.msgsPerSec).padStart(8)} msgs/s` +
-          ` srv ${fmt.us(r.serverCpuUsPerMsg)} us/msg cli ${fmt.pct(r.clientCpuPct)}${extra}` +
+          ` srv ${fmt.us(r.serverCpuUsPerMsg)} us/msg ${fmt.pct(r.serverCpuPct)} cli ${fmt.pct(r.clientCpuPct)}${extra}` +
           (r.failures.length ? `  FAIL: ${r.failures.join('; ')}` : ''),
       );
       if (r.failures.length && ti === 0) exitCode = 1;
@@ -372,7 +372,7 @@ if (results.length) {
   const out = [];
   out.push('');
   out.push(
-    `sealq benchmark  ${new Date().toISOString()}  node ${process.version}  ${cpus().length} cpu (${cpus()[0]?.model?.trim() ?? '?'})  ` +
+    `sealq benchmark  ${new Date(wallStart).toISOString()}  node ${process.version}  ${cpus().length} cpu (${cpus()[0]?.model?.trim() ?? '?'})  ` +
       `${durationS} s/scenario`,
   );
   const nameWidth = Math.max(...targets.map((t) => t.name.length));
@@ -400,7 +400,7 @@ if (results.length) {
   }
   out.push('');
   for (const t of targets) {
-    out.push(`peak RSS (VmHWM) ${t.name}: ${t.peakRss != null ? fmt.bytes(t.peakRss) : '- (pid unknown)'}`);
+    out.push(`peak RSS (VmHWM, process lifetime) ${t.name}: ${t.peakRss != null ? fmt.bytes(t.peakRss) : '- (pid unknown)'}`);
   }
   const cliUs = cliTotal.user + cliTotal.system;
   out.push(
@@ -415,7 +415,7 @@ if (args.json) {
   mkdirSync(dirname(file), { recursive: true });
   const doc = {
     tool: 'sealq bench/run.mjs',
-    date: new Date().toISOString(),
+    date: new Date(wallStart).toISOString(),
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model?.trim() ?? null,
