@@ -27,7 +27,8 @@ const make = (name: keyof typeof protocolErrorSpecs, message: string) => new Aws
 
 export const protocolErrors = {
   serialization: (message: string) => make('SerializationException', message),
-  unknownOperation: (target: string) => make('UnknownOperationException', `Unknown operation ${target}`),
+  // AWS: real SQS answers an unknown X-Amz-Target with a bare `{"__type":"…#UnknownOperationException"}`.
+  unknownOperation: (_target: string) => make('UnknownOperationException', ''),
   invalidAction: (action: string) => make('InvalidAction', `The action ${action} is not valid for this web service.`),
   missingAction: () => make('MissingAction', 'The request must contain the parameter Action.'),
   malformedInput: (message: string) => make('MalformedInput', message),

@@ -61,8 +61,19 @@ export async function errorOf(promise: Promise<unknown>): Promise<WireError> {
   try {
     await promise;
   } catch (error) {
-    const e = error as { Code?: string; name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.Code ?? e.name, status: e.$metadata?.httpStatusCode, message: e.message };
+    const e = error as {
+      Code?: string;
+      name: string;
+      message: string;
+      $metadata?: { httpStatusCode?: number };
+      /** The Query SDK keeps the parsed <Error> element here; modelled exceptions lose its Message otherwise. */
+      Error?: { Code?: string; Message?: string };
+    };
+    return {
+      code: e.Code ?? e.Error?.Code ?? e.name,
+      status: e.$metadata?.httpStatusCode,
+      message: e.Error?.Message ?? e.message,
+    };
   }
   throw new Error('expected the call to fail, but it succeeded');
 }

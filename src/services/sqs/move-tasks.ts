@@ -20,6 +20,10 @@ const DEFAULT_RATE = 1000;
 export class MoveTasks {
   private timer: NodeJS.Timeout | undefined;
   private lastTick = new Map<string, number>();
+  /** Messages each running task may still move: accrues at its rate, at most one second's worth. */
+  private credit = new Map<string, number>();
+  /** Tasks cancelled while a pass over them may be under way: that pass must not finish them. */
+  private cancelled = new Set<string>();
   private running = false;
 
   constructor(
@@ -90,7 +94,10 @@ export class MoveTasks {
     const task = await this.store.getMoveTask(handle);
     if (!task) throw sqsErrors.resourceNotFound('Task does not exist.');
     if (task.status !== 'RUNNING') throw sqsErrors.invalidParameterValue('Only active tasks can be cancelled.');
+    this.cancelled.add(handle);
     await this.store.updateMoveTask(handle, { status: 'CANCELLED', updatedAt: this.clock.now() });
+    this.lastTick.delete(handle);
+    this.credit.delete(handle);
     return task.moved;
   }
 
@@ -125,11 +132,17 @@ export class MoveTasks {
   }
 
   private async advance(task: MoveTaskRecord): Promise<void> {
+    if (this.cancelled.has(task.handle)) return;
     const nowMs = performance.now();
-    const last = this.lastTick.get(task.handle) ?? nowMs - TICK_MS;
+    const last = this.lastTick.get(task.handle);
     this.lastTick.set(task.handle, nowMs);
     const rate = task.maxMessagesPerSecond ?? DEFAULT_RATE;
-    const allowance = Math.max(1, Math.floor((rate * Math.min(nowMs - last, 1000)) / 1000));
+    // The first pass may move one message at once; after that the task earns `rate` per second.
+    const earned = last === undefined ? Math.max(1, (rate * TICK_MS) / 1000) : (rate * (nowMs - last)) / 1000;
+    const credit = Math.min(rate, (this.credit.get(task.handle) ?? 0) + earned);
+    const allowance = Math.floor(credit);
+    this.credit.set(task.handle, credit - allowance);
+    if (allowance === 0) return;
     const source = this.queues.byStorageId(task.sourceQueueId);
     const now = this.clock.now();
     if (!source) return this.finish(task, 'FAILED', 'AWS.SimpleQueueService.NonExistentQueue');
@@ -166,6 +179,12 @@ export class MoveTasks {
 
   private async finish(task: MoveTaskRecord, status: 'COMPLETED' | 'FAILED', reason: string | null): Promise<void> {
     this.lastTick.delete(task.handle);
+    this.credit.delete(task.handle);
+    if (this.cancelled.has(task.handle)) {
+      // Cancelled meanwhile: keep CANCELLED, record what this pass moved.
+      await this.store.updateMoveTask(task.handle, { moved: task.moved, updatedAt: this.clock.now() });
+      return;
+    }
     await this.store.updateMoveTask(task.handle, {
       status,
       moved: task.moved,

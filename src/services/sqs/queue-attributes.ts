@@ -59,8 +59,10 @@ export function settingsOf(attributes: Record<string, string>): QueueSettings {
 
 export interface AttributeCheckContext {
   fifo: boolean;
-  /** Resolves a dead-letter target ARN to whether it exists and is FIFO. */
-  deadLetterTarget: (arn: string) => { exists: boolean; fifo: boolean };
+  /** The ARN of the queue being created or changed (judged by a dead-letter queue's RedriveAllowPolicy). */
+  sourceArn: string;
+  /** Resolves a dead-letter target ARN to whether it exists, is FIFO, and whom it lets use it. */
+  deadLetterTarget: (arn: string) => { exists: boolean; fifo: boolean; redriveAllow: QueueSettings['redriveAllow'] };
   creating: boolean;
 }
 
@@ -192,6 +194,15 @@ function validateRedrivePolicy(raw: string, context: AttributeCheckContext): str
         ? 'Dead-letter queue of a FIFO queue must be a FIFO queue.'
         : 'Dead-letter queue of a standard queue must be a standard queue.',
     );
+  }
+  // AWS: the dead-letter queue's RedriveAllowPolicy says which source queues may name it.
+  const allow = found.redriveAllow;
+  if (
+    allow &&
+    (allow.redrivePermission === 'denyAll' ||
+      (allow.redrivePermission === 'byQueue' && !allow.sourceQueueArns.includes(context.sourceArn)))
+  ) {
+    throw invalid(`The RedriveAllowPolicy of ${target as string} does not allow ${context.sourceArn} to use it as a dead-letter queue.`);
   }
   return JSON.stringify({ deadLetterTargetArn: target, maxReceiveCount: count });
 }

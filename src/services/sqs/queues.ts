@@ -116,6 +116,7 @@ export class QueueDirectory {
     const attributes = validateQueueAttributes(requested, {
       fifo,
       creating: true,
+      sourceArn: sqsQueueArn(this.region, ctx.accountId, name),
       deadLetterTarget: (arn) => this.deadLetterTarget(arn),
     });
     validateTags(tags);
@@ -151,9 +152,9 @@ export class QueueDirectory {
     return queue;
   }
 
-  private deadLetterTarget(arn: string): { exists: boolean; fifo: boolean } {
+  private deadLetterTarget(arn: string): { exists: boolean; fifo: boolean; redriveAllow: QueueSettings['redriveAllow'] } {
     const queue = this.byArn(arn);
-    return { exists: !!queue, fifo: !!queue?.record.fifo };
+    return { exists: !!queue, fifo: !!queue?.record.fifo, redriveAllow: queue?.settings.redriveAllow ?? null };
   }
 
   async delete(queue: Queue): Promise<void> {
@@ -184,6 +185,7 @@ export class QueueDirectory {
     const attributes = validateQueueAttributes(requested, {
       fifo: queue.record.fifo,
       creating: false,
+      sourceArn: queue.arn,
       deadLetterTarget: (arn) => this.deadLetterTarget(arn),
     });
     const merged = mergeAttributes(queue.record.attributes, attributes);
