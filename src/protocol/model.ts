@@ -48,6 +48,31 @@ export function camelName(wireName: string): string {
   return wireName.slice(0, keep).toLowerCase() + wireName.slice(keep);
 }
 
+interface MemberPlan {
+  wire: string;
+  internal: string;
+  shape: Shape;
+  /** An empty list here is left out of outputs (AWS omits optional empty lists). */
+  omitEmptyList: boolean;
+}
+
+const plans = new WeakMap<StructureShape, MemberPlan[]>();
+
+/** Member names of a structure in both spellings, worked out once per shape. */
+function planOf(shape: StructureShape): MemberPlan[] {
+  let plan = plans.get(shape);
+  if (!plan) {
+    plan = Object.entries(shape.members).map(([wire, member]) => ({
+      wire,
+      internal: camelName(wire),
+      shape: member,
+      omitEmptyList: member.type === 'list' && !shape.required?.includes(wire),
+    }));
+    plans.set(shape, plan);
+  }
+  return plan;
+}
+
 /**
  * Wire-shaped value (PascalCase members, blobs as base64 text) → the camelCase value the service
  * cores take (blobs as Buffers). Map keys are data and stay as they are.
@@ -58,8 +83,9 @@ export function toInternal(shape: Shape, value: unknown): unknown {
     case 'structure': {
       const out: Record<string, unknown> = {};
       const v = value as Record<string, unknown>;
-      for (const name in shape.members) {
-        if (v[name] !== undefined) out[camelName(name)] = toInternal(shape.members[name], v[name]);
+      for (const m of planOf(shape)) {
+        const inner = v[m.wire];
+        if (inner !== undefined) out[m.internal] = toInternal(m.shape, inner);
       }
       return out;
     }
@@ -88,12 +114,11 @@ export function toWire(shape: Shape, value: unknown): unknown {
     case 'structure': {
       const out: Record<string, unknown> = {};
       const v = value as Record<string, unknown>;
-      for (const name in shape.members) {
-        const member = shape.members[name];
-        const inner = v[camelName(name)];
+      for (const m of planOf(shape)) {
+        const inner = v[m.internal];
         if (inner === undefined) continue;
-        if (member.type === 'list' && (inner as unknown[]).length === 0 && !shape.required?.includes(name)) continue;
-        out[name] = toWire(member, inner);
+        if (m.omitEmptyList && (inner as unknown[]).length === 0) continue;
+        out[m.wire] = toWire(m.shape, inner);
       }
       return out;
     }

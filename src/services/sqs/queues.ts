@@ -30,6 +30,7 @@ const FIFO_QUEUE_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 export class QueueDirectory {
   private readonly byKey = new Map<string, Queue>();
   private readonly byId = new Map<number, Queue>();
+  private readonly byUrl = new Map<string, Queue>();
 
   constructor(
     private readonly store: SqsStore,
@@ -83,6 +84,9 @@ export class QueueDirectory {
 
   /** Resolves a QueueUrl (any host; the path names account and queue). */
   resolve(queueUrl: string): Queue {
+    // Clients send the same few URLs over and over: remember what each one named.
+    const cached = this.byUrl.get(queueUrl);
+    if (cached && this.byId.get(cached.record.id) === cached) return cached;
     if (typeof queueUrl !== 'string' || queueUrl === '') throw sqsErrors.missingParameter('QueueUrl');
     const path = queueUrl.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*/, '').split('?')[0];
     const parts = path.split('/').filter((p) => p !== '');
@@ -92,6 +96,8 @@ export class QueueDirectory {
     }
     const queue = this.find(parts[0], decodeURIComponent(parts[1]));
     if (!queue) throw sqsErrors.queueDoesNotExist();
+    if (this.byUrl.size > 10_000) this.byUrl.clear();
+    this.byUrl.set(queueUrl, queue);
     return queue;
   }
 
