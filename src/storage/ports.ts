@@ -161,6 +161,12 @@ export interface SqsStore {
    * is still hidden at that instant).
    */
   deleteMessage(queueId: number, seq: number, receiptToken: number, inFlightAt: number | null): Promise<DeleteOutcome>;
+  /** deleteMessage for many messages at once (DeleteMessageBatch); outcomes in input order. */
+  deleteMessages(
+    queueId: number,
+    receipts: ReadonlyArray<{ seq: number; receiptToken: number }>,
+    inFlightAt: number | null,
+  ): Promise<DeleteOutcome[]>;
   changeVisibility(
     queueId: number,
     seq: number,

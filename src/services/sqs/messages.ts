@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import { AwsError } from '../../shared/aws-error.js';
 import { newUuid } from '../../shared/ids.js';
-import type { NewMessage, SqsStore, StoredMessage } from '../../storage/ports.js';
+import type { DeleteOutcome, NewMessage, SqsStore, StoredMessage } from '../../storage/ports.js';
 import { sqsErrors } from './errors.js';
 import { sqsLimits } from './limits.js';
 import { md5OfAttributes } from './md5.js';
@@ -279,14 +279,50 @@ export class MessageOperations {
 
   async delete(queueUrl: string, receiptHandle: string): Promise<void> {
     const queue = this.queues.resolve(queueUrl);
-    if (receiptHandle === undefined) throw sqsErrors.missingParameter('ReceiptHandle');
-    const handle = decodeReceiptHandle(receiptHandle);
-    if (handle.queueId !== queue.record.id) throw sqsErrors.receiptHandleIsInvalid(receiptHandle);
+    const handle = this.handleFor(queue, receiptHandle);
     const fifo = queue.record.fifo;
     const outcome = await this.store.deleteMessage(queue.record.id, handle.seq, handle.token, fifo ? this.clock.now() : null);
     this.touched(handle.seq);
-    // AWS: a stale handle deletes nothing yet succeeds on standard queues; FIFO says it expired.
-    if (outcome === 'stale-receipt' && fifo) throw sqsErrors.receiptHandleExpired(receiptHandle);
+    deleteResult(outcome, fifo, receiptHandle);
+  }
+
+  /**
+   * DeleteMessageBatch: entries with unusable handles fail on their own; the rest are deleted
+   * in one storage call. Resolves to one Error-or-undefined per entry.
+   */
+  async deleteMany(queueUrl: string, receiptHandles: string[]): Promise<Array<unknown>> {
+    const queue = this.queues.resolve(queueUrl);
+    const fifo = queue.record.fifo;
+    const results: unknown[] = new Array(receiptHandles.length);
+    const receipts: Array<{ seq: number; receiptToken: number; index: number }> = [];
+    receiptHandles.forEach((text, index) => {
+      try {
+        const handle = this.handleFor(queue, text);
+        receipts.push({ seq: handle.seq, receiptToken: handle.token, index });
+      } catch (error) {
+        results[index] = error;
+      }
+    });
+    const outcomes = receipts.length
+      ? await this.store.deleteMessages(queue.record.id, receipts, fifo ? this.clock.now() : null)
+      : [];
+    outcomes.forEach((outcome, i) => {
+      const { seq, index } = receipts[i];
+      this.touched(seq);
+      try {
+        deleteResult(outcome, fifo, receiptHandles[index]);
+      } catch (error) {
+        results[index] = error;
+      }
+    });
+    return results;
+  }
+
+  private handleFor(queue: Queue, receiptHandle: string) {
+    if (receiptHandle === undefined) throw sqsErrors.missingParameter('ReceiptHandle');
+    const handle = decodeReceiptHandle(receiptHandle);
+    if (handle.queueId !== queue.record.id) throw sqsErrors.receiptHandleIsInvalid(receiptHandle);
+    return handle;
   }
 
   async changeVisibility(queueUrl: string, receiptHandle: string, visibilityTimeout: number): Promise<void> {
@@ -320,6 +356,11 @@ export class MessageOperations {
     const now = this.clock.now();
     await this.store.purgeMessages(queue.record.id, now);
   }
+}
+
+/** AWS: a stale handle deletes nothing yet succeeds on standard queues; FIFO says it expired. */
+function deleteResult(outcome: DeleteOutcome, fifo: boolean, receiptHandle: string): void {
+  if (outcome === 'stale-receipt' && fifo) throw sqsErrors.receiptHandleExpired(receiptHandle);
 }
 
 /** What a receive asked to see of each message. */

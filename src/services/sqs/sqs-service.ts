@@ -224,7 +224,17 @@ export class SqsService {
   ): Promise<{ successful: Array<{ id: string }>; failed: BatchFailure[] }> {
     this.queues.resolve(input.queueUrl);
     checkBatchEntries(input.entries, 'DeleteMessageBatchRequestEntry');
-    return settleBatch(input.entries, (e) => this.messages.delete(input.queueUrl, e.receiptHandle));
+    const errors = await this.messages.deleteMany(
+      input.queueUrl,
+      input.entries.map((e) => e.receiptHandle),
+    );
+    const successful: Array<{ id: string }> = [];
+    const failed: BatchFailure[] = [];
+    input.entries.forEach((entry, i) => {
+      if (errors[i] === undefined) successful.push({ id: entry.id });
+      else failed.push(batchFailure(entry.id, errors[i]));
+    });
+    return { successful, failed };
   }
 
   async changeMessageVisibility(

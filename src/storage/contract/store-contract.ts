@@ -729,6 +729,27 @@ export function describeStoreContract(engineName: string, open: () => Promise<St
       });
     });
 
+    describe('deleteMessages', () => {
+      it('deletes many at once and reports each outcome in input order', async () => {
+        const queue = await createQueue('q');
+        await store.insertMessages(queue.id, [newMessage({ body: 'a' }), newMessage({ body: 'b' }), newMessage({ body: 'c' })], T0);
+        const got = await drain(queue.id, T0, { visibleUntil: T0 + SECOND });
+        const [a, b] = [got.find((m) => m.body === 'a')!, got.find((m) => m.body === 'b')!];
+        const outcomes = await store.deleteMessages(
+          queue.id,
+          [
+            { seq: b.seq, receiptToken: b.receiptToken! },
+            { seq: a.seq, receiptToken: a.receiptToken! + 1 },
+            { seq: a.seq + 1000, receiptToken: 1 },
+            { seq: a.seq, receiptToken: a.receiptToken! },
+          ],
+          null,
+        );
+        expect(outcomes).toEqual(['deleted', 'stale-receipt', 'missing', 'deleted']);
+        expect(bodies(await drain(queue.id, T0 + SECOND))).toEqual(['c']);
+      });
+    });
+
     describe('changeVisibility', () => {
       it('moves the instant a received message becomes visible', async () => {
         const queue = await createQueue('q');

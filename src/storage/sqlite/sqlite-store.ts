@@ -19,10 +19,13 @@ import type {
   StoredMessage,
   VisibilityOutcome,
 } from '../ports.js';
+import { ContentCache } from './content-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
 
 export interface SqliteOptions {
+  /** Bytes of recently sent message content kept in memory for fast receives (default 64 MiB). */
+  contentCacheBytes?: number;
   /** A directory for `sealq.db`, or ':memory:' for a throwaway database. */
   dataDir: string;
   /**
@@ -45,25 +48,6 @@ interface QueueRow {
   last_purged_at: number | null;
 }
 
-interface MessageRow {
-  id: number;
-  message_id: string;
-  body: string;
-  message_attributes: string | null;
-  system_attributes: string | null;
-  md5_of_body: string;
-  md5_of_message_attributes: string | null;
-  md5_of_system_attributes: string | null;
-  sender_id: string;
-  sent_at: number;
-  visible_at: number;
-  receive_count: number;
-  first_received_at: number | null;
-  receipt_token: number | null;
-  group_id: string | null;
-  deduplication_id: string | null;
-  dead_letter_source_arn: string | null;
-}
 
 interface MoveTaskRow {
   handle: string;
@@ -79,9 +63,33 @@ interface MoveTaskRow {
   updated_at: number;
 }
 
-const MESSAGE_COLUMNS = `id, message_id, body, message_attributes, system_attributes, md5_of_body,
-  md5_of_message_attributes, md5_of_system_attributes, sender_id, sent_at, visible_at, receive_count,
-  first_received_at, receipt_token, group_id, deduplication_id, dead_letter_source_arn`;
+
+/** What changes after a message is sent; the rest comes from the content cache or CONTENT_COLUMNS. */
+const STATE_COLUMNS = `id, sent_at, visible_at, receive_count, first_received_at, group_id, dead_letter_source_arn`;
+const CONTENT_COLUMNS = `message_id, body, message_attributes, system_attributes, md5_of_body,
+  md5_of_message_attributes, md5_of_system_attributes, sender_id, deduplication_id`;
+
+interface StateRow {
+  id: number;
+  sent_at: number;
+  visible_at: number;
+  receive_count: number;
+  first_received_at: number | null;
+  group_id: string | null;
+  dead_letter_source_arn: string | null;
+}
+
+interface ContentRow {
+  message_id: string;
+  body: string;
+  message_attributes: string | null;
+  system_attributes: string | null;
+  md5_of_body: string;
+  md5_of_message_attributes: string | null;
+  md5_of_system_attributes: string | null;
+  sender_id: string;
+  deduplication_id: string | null;
+}
 
 /** Sequence numbers are 20-digit decimal strings that grow with insertion order, as on SQS. */
 const sequenceNumberOf = (id: number): string => '1' + String(id).padStart(19, '0');
@@ -98,26 +106,6 @@ const toQueue = (row: QueueRow): QueueRecord => ({
   lastPurgedAt: row.last_purged_at,
 });
 
-const toMessage = (row: MessageRow): StoredMessage => ({
-  seq: row.id,
-  messageId: row.message_id,
-  body: row.body,
-  messageAttributes: row.message_attributes,
-  systemAttributes: row.system_attributes,
-  md5OfBody: row.md5_of_body,
-  md5OfMessageAttributes: row.md5_of_message_attributes,
-  md5OfSystemAttributes: row.md5_of_system_attributes,
-  senderId: row.sender_id,
-  sentAt: row.sent_at,
-  visibleAt: row.visible_at,
-  receiveCount: row.receive_count,
-  firstReceivedAt: row.first_received_at,
-  receiptToken: row.receipt_token,
-  groupId: row.group_id,
-  deduplicationId: row.deduplication_id,
-  sequenceNumber: sequenceNumberOf(row.id),
-  deadLetterSourceArn: row.dead_letter_source_arn,
-});
 
 const toMoveTask = (row: MoveTaskRow): MoveTaskRecord => ({
   handle: row.handle,
@@ -137,6 +125,7 @@ export class SqliteStore implements SqsStore {
   private readonly db: Database.Database;
   private readonly group: GroupCommit;
   private readonly s;
+  private readonly cache: ContentCache;
 
   constructor(options: SqliteOptions) {
     let file = ':memory:';
@@ -152,6 +141,7 @@ export class SqliteStore implements SqsStore {
     migrate(this.db);
     this.group = new GroupCommit(this.db);
     this.s = this.prepareStatements();
+    this.cache = new ContentCache(options.contentCacheBytes ?? 64 * 1024 * 1024);
   }
 
   private prepareStatements() {
@@ -196,14 +186,15 @@ export class SqliteStore implements SqsStore {
       ),
       sweepDedup: db.prepare('DELETE FROM sqs_deduplication WHERE expires_at <= ?'),
       // Standard queues: oldest-visible first, straight off the (queue_id, visible_at) index.
-      visibleMessages: db.prepare<[number, number, number, number], MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM sqs_messages
+      visibleMessages: db.prepare<[number, number, number, number], StateRow>(
+        `SELECT ${STATE_COLUMNS} FROM sqs_messages
          WHERE queue_id = ? AND visible_at <= ? AND sent_at > ? ORDER BY visible_at LIMIT ?`,
       ),
       // FIFO queues: every message in order; the engine skips groups that are busy.
-      messagesInOrder: db.prepare<[number], MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM sqs_messages WHERE queue_id = ? ORDER BY id`,
+      messagesInOrder: db.prepare<[number], StateRow>(
+        `SELECT ${STATE_COLUMNS} FROM sqs_messages WHERE queue_id = ? ORDER BY id`,
       ),
+      contentOf: db.prepare<[number], ContentRow>(`SELECT ${CONTENT_COLUMNS} FROM sqs_messages WHERE id = ?`),
       markReceived: db.prepare(
         `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1,
            first_received_at = coalesce(first_received_at, ?), receipt_token = ? WHERE id = ?`,
@@ -252,8 +243,8 @@ export class SqliteStore implements SqsStore {
         'SELECT * FROM sqs_move_tasks WHERE source_queue_id = ? ORDER BY started_at DESC',
       ),
       allTasks: db.prepare<[], MoveTaskRow>('SELECT * FROM sqs_move_tasks ORDER BY started_at DESC'),
-      movableMessages: db.prepare<[number, number, number, number], MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM sqs_messages
+      movableMessages: db.prepare<[number, number, number, number], StateRow>(
+        `SELECT ${STATE_COLUMNS} FROM sqs_messages
          WHERE queue_id = ? AND visible_at <= ? AND sent_at > ? ORDER BY id LIMIT ?`,
       ),
     };
@@ -322,6 +313,7 @@ export class SqliteStore implements SqsStore {
       this.s.deleteQueueDedup.run(id);
       this.s.deleteQueueTasks.run(id);
       this.s.deleteQueue.run(id);
+      this.cache.clear();
       this.s.rememberDeleted.run(row.account_id, row.name, now);
     });
   }
@@ -355,6 +347,7 @@ export class SqliteStore implements SqsStore {
       m.deduplicationId,
     );
     const id = Number(info.lastInsertRowid);
+    this.cache.put(id, m);
     const sequenceNumber = sequenceNumberOf(id);
     if (m.dedup) this.s.putDedup.run(queueId, m.dedup.key, m.messageId, sequenceNumber, m.dedup.expiresAt);
     return { kind: 'inserted', sequenceNumber };
@@ -374,17 +367,39 @@ export class SqliteStore implements SqsStore {
         }
         const token = randomToken48();
         this.s.markReceived.run(request.visibleUntil, request.now, token, row.id);
-        row.visible_at = request.visibleUntil;
-        row.receive_count += 1;
-        row.first_received_at ??= request.now;
-        row.receipt_token = token;
-        messages.push(toMessage(row));
+        messages.push(this.receivedMessage(row, request, token));
       }
       return { messages, movedToDeadLetter };
     });
   }
 
-  private standardCandidates(queueId: number, request: ReceiveRequest): MessageRow[] {
+  /** The message as this receive hands it out: its content plus its new receive state. */
+  private receivedMessage(row: StateRow, request: ReceiveRequest, token: number): StoredMessage {
+    const cached = this.cache.get(row.id);
+    const c = cached ? undefined : this.s.contentOf.get(row.id)!;
+    return {
+      seq: row.id,
+      messageId: cached ? cached.messageId : c!.message_id,
+      body: cached ? cached.body : c!.body,
+      messageAttributes: cached ? cached.messageAttributes : c!.message_attributes,
+      systemAttributes: cached ? cached.systemAttributes : c!.system_attributes,
+      md5OfBody: cached ? cached.md5OfBody : c!.md5_of_body,
+      md5OfMessageAttributes: cached ? cached.md5OfMessageAttributes : c!.md5_of_message_attributes,
+      md5OfSystemAttributes: cached ? cached.md5OfSystemAttributes : c!.md5_of_system_attributes,
+      senderId: cached ? cached.senderId : c!.sender_id,
+      sentAt: row.sent_at,
+      visibleAt: request.visibleUntil,
+      receiveCount: row.receive_count + 1,
+      firstReceivedAt: row.first_received_at ?? request.now,
+      receiptToken: token,
+      groupId: row.group_id,
+      deduplicationId: cached ? cached.deduplicationId : c!.deduplication_id,
+      sequenceNumber: sequenceNumberOf(row.id),
+      deadLetterSourceArn: row.dead_letter_source_arn,
+    };
+  }
+
+  private standardCandidates(queueId: number, request: ReceiveRequest): StateRow[] {
     return this.s.visibleMessages.all(queueId, request.now, request.expiredAtOrBefore, request.maxMessages);
   }
 
@@ -393,9 +408,9 @@ export class SqliteStore implements SqsStore {
    * delayed) is closed for this receive, which keeps order within the group and allows one
    * in-flight batch per group.
    */
-  private fifoCandidates(queueId: number, request: ReceiveRequest): MessageRow[] {
+  private fifoCandidates(queueId: number, request: ReceiveRequest): StateRow[] {
     const closed = new Set<string>();
-    const picked: MessageRow[] = [];
+    const picked: StateRow[] = [];
     let scanned = 0;
     for (const row of this.s.messagesInOrder.iterate(queueId)) {
       if (++scanned > request.fifoScanLimit || picked.length >= request.maxMessages) break;
@@ -411,10 +426,23 @@ export class SqliteStore implements SqsStore {
   }
 
   async deleteMessage(queueId: number, seq: number, receiptToken: number, inFlightAt: number | null): Promise<DeleteOutcome> {
-    return this.group.write(() => {
-      if (this.s.deleteByReceipt.run(seq, queueId, receiptToken, inFlightAt ?? -1).changes === 1) return 'deleted';
-      return this.s.messageExists.get(seq, queueId) ? 'stale-receipt' : 'missing';
-    });
+    return this.group.write(() => this.deleteOne(queueId, seq, receiptToken, inFlightAt));
+  }
+
+  async deleteMessages(
+    queueId: number,
+    receipts: ReadonlyArray<{ seq: number; receiptToken: number }>,
+    inFlightAt: number | null,
+  ): Promise<DeleteOutcome[]> {
+    return this.group.write(() => receipts.map((r) => this.deleteOne(queueId, r.seq, r.receiptToken, inFlightAt)));
+  }
+
+  private deleteOne(queueId: number, seq: number, receiptToken: number, inFlightAt: number | null): DeleteOutcome {
+    if (this.s.deleteByReceipt.run(seq, queueId, receiptToken, inFlightAt ?? -1).changes === 1) {
+      this.cache.delete(seq);
+      return 'deleted';
+    }
+    return this.s.messageExists.get(seq, queueId) ? 'stale-receipt' : 'missing';
   }
 
   async changeVisibility(
@@ -495,6 +523,7 @@ export class SqliteStore implements SqsStore {
   }
 
   async reset(): Promise<void> {
+    this.cache.clear();
     return this.group.write(() => {
       for (const table of ['sqs_messages', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues']) {
         this.db.prepare(`DELETE FROM ${table}`).run();
