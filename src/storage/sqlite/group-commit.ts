@@ -20,7 +20,11 @@ export class GroupCommit {
   private readonly savepointRelease: Database.Statement;
   private readonly savepointUndo: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** Runs inside the transaction just before it commits. */
+    private readonly beforeCommit: () => void = () => undefined,
+  ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -70,6 +74,7 @@ export class GroupCommit {
       return;
     }
     try {
+      this.beforeCommit();
       this.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();

@@ -126,6 +126,9 @@ export class SqliteStore implements SqsStore {
   private readonly group: GroupCommit;
   private readonly s;
   private readonly cache: ContentCache;
+  /** Message ids are allocated here; the highest handed out is recorded at each commit. */
+  private nextId = 1;
+  private recordedId = 0;
 
   constructor(options: SqliteOptions) {
     let file = ':memory:';
@@ -139,8 +142,16 @@ export class SqliteStore implements SqsStore {
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
-    this.group = new GroupCommit(this.db);
     this.s = this.prepareStatements();
+    this.group = new GroupCommit(this.db, () => this.recordHighestId());
+    const highest = this.db
+      .prepare<[], { n: number }>(
+        `SELECT max(coalesce((SELECT max(id) FROM sqs_messages), 0),
+                    (SELECT value FROM sqs_sequences WHERE name = 'message')) AS n`,
+      )
+      .get()!.n;
+    this.recordedId = highest;
+    this.nextId = highest + 1;
     this.cache = new ContentCache(options.contentCacheBytes ?? 64 * 1024 * 1024);
   }
 
@@ -170,11 +181,12 @@ export class SqliteStore implements SqsStore {
         'SELECT deleted_at FROM sqs_deleted_queues WHERE account_id = ? AND name = ?',
       ),
       insertMessage: db.prepare(
-        `INSERT INTO sqs_messages (queue_id, message_id, body, message_attributes, system_attributes, md5_of_body,
+        `INSERT INTO sqs_messages (id, queue_id, message_id, body, message_attributes, system_attributes, md5_of_body,
            md5_of_message_attributes, md5_of_system_attributes, sender_id, sent_at, visible_at, group_id,
            deduplication_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      recordSequence: db.prepare(`UPDATE sqs_sequences SET value = ? WHERE name = 'message'`),
       findDedup: db.prepare<[number, string, number], { message_id: string; sequence_number: string }>(
         'SELECT message_id, sequence_number FROM sqs_deduplication WHERE queue_id = ? AND dedup_key = ? AND expires_at > ?',
       ),
@@ -192,7 +204,7 @@ export class SqliteStore implements SqsStore {
       ),
       // FIFO queues: every message in order; the engine skips groups that are busy.
       messagesInOrder: db.prepare<[number], StateRow>(
-        `SELECT ${STATE_COLUMNS} FROM sqs_messages WHERE queue_id = ? ORDER BY id`,
+        `SELECT ${STATE_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND group_id IS NOT NULL ORDER BY id`,
       ),
       contentOf: db.prepare<[number], ContentRow>(`SELECT ${CONTENT_COLUMNS} FROM sqs_messages WHERE id = ?`),
       markReceived: db.prepare(
@@ -331,7 +343,9 @@ export class SqliteStore implements SqsStore {
       const seen = this.s.findDedup.get(queueId, m.dedup.key, now);
       if (seen) return { kind: 'duplicate', messageId: seen.message_id, sequenceNumber: seen.sequence_number };
     }
-    const info = this.s.insertMessage.run(
+    const id = this.nextId++;
+    this.s.insertMessage.run(
+      id,
       queueId,
       m.messageId,
       m.body,
@@ -346,7 +360,6 @@ export class SqliteStore implements SqsStore {
       m.groupId,
       m.deduplicationId,
     );
-    const id = Number(info.lastInsertRowid);
     this.cache.put(id, m);
     const sequenceNumber = sequenceNumberOf(id);
     if (m.dedup) this.s.putDedup.run(queueId, m.dedup.key, m.messageId, sequenceNumber, m.dedup.expiresAt);
@@ -397,6 +410,14 @@ export class SqliteStore implements SqsStore {
       sequenceNumber: sequenceNumberOf(row.id),
       deadLetterSourceArn: row.dead_letter_source_arn,
     };
+  }
+
+  private recordHighestId(): void {
+    const highest = this.nextId - 1;
+    if (highest > this.recordedId) {
+      this.s.recordSequence.run(highest);
+      this.recordedId = highest;
+    }
   }
 
   private standardCandidates(queueId: number, request: ReceiveRequest): StateRow[] {

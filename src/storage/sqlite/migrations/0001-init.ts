@@ -1,7 +1,9 @@
 /** Queues, messages, the FIFO deduplication window and message move tasks. */
 export const sql = `
+-- AUTOINCREMENT: a queue id is never handed out twice, or old receipt handles could point into a
+-- new queue that took a deleted queue's id.
 CREATE TABLE sqs_queues (
-  id               INTEGER PRIMARY KEY,
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
   account_id       TEXT    NOT NULL,
   name             TEXT    NOT NULL,
   fifo             INTEGER NOT NULL,
@@ -20,7 +22,16 @@ CREATE TABLE sqs_deleted_queues (
   PRIMARY KEY (account_id, name)
 ) WITHOUT ROWID;
 
--- id is the insertion order: FIFO order within a group and the source of sequence numbers.
+-- id is the insertion order: FIFO order within a group and the source of sequence numbers and
+-- receipt handles, so it is never reused. The engine allocates ids itself and records the highest
+-- one handed out in sqs_sequences once per commit, which costs less than AUTOINCREMENT's
+-- bookkeeping on every insert.
+CREATE TABLE sqs_sequences (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO sqs_sequences (name, value) VALUES ('message', 0);
+
 CREATE TABLE sqs_messages (
   id                        INTEGER PRIMARY KEY,
   queue_id                  INTEGER NOT NULL,
@@ -42,7 +53,9 @@ CREATE TABLE sqs_messages (
   dead_letter_source_arn    TEXT
 );
 CREATE INDEX sqs_messages_by_visibility ON sqs_messages (queue_id, visible_at);
-CREATE INDEX sqs_messages_by_order ON sqs_messages (queue_id, id);
+-- FIFO receives walk a queue in id order; only messages with a group need that order, so standard
+-- queues pay for no second index.
+CREATE INDEX sqs_messages_by_order ON sqs_messages (queue_id, id) WHERE group_id IS NOT NULL;
 
 CREATE TABLE sqs_deduplication (
   queue_id        INTEGER NOT NULL,

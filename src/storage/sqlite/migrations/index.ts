@@ -1,8 +1,6 @@
 import { sql as init } from './0001-init.js';
-import { sql as neverReuseIds } from './0002-never-reuse-ids.js';
 
 /** Numbered migrations, applied in order, each in its own transaction with its version recorded. */
 export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'init', sql: init },
-  { version: 2, name: 'never-reuse-ids', sql: neverReuseIds },
 ];
