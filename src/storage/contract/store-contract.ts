@@ -795,6 +795,36 @@ export function describeStoreContract(engineName: string, open: () => Promise<St
       });
     });
 
+    describe('large queues', () => {
+      async function fill(queueId: number, count: number) {
+        for (let i = 0; i < count; i += 500) {
+          await store.insertMessages(queueId, Array.from({ length: Math.min(500, count - i) }, () => newMessage()), T0);
+        }
+      }
+
+      it('purges more messages than fit in one chunk, and counts them all', async () => {
+        const queue = await createQueue('big');
+        await fill(queue.id, 12_345);
+        expect(await store.purgeMessages(queue.id, T0)).toBe(12_345);
+        expect(await store.countMessages(queue.id, T0)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+      });
+
+      it('removes every message of a deleted large queue, leaving other queues alone', async () => {
+        const doomed = await createQueue('doomed');
+        const kept = await createQueue('kept');
+        await fill(doomed.id, 12_345);
+        await store.insertMessages(kept.id, [newMessage({ body: 'survivor' })], T0);
+        await store.deleteQueue(doomed.id, T0);
+        expect(await store.getQueueById(doomed.id)).toBeUndefined();
+        const deadline = Date.now() + 10_000;
+        while ((await store.countMessages(doomed.id, T0)).visible > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(await store.countMessages(doomed.id, T0)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+        expect(bodies(await drain(kept.id, T0))).toEqual(['survivor']);
+      });
+    });
+
     describe('purgeMessages', () => {
       it('deletes the messages sent at or before the cutoff, in flight or not', async () => {
         const queue = await createQueue('q');

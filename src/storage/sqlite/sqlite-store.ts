@@ -91,6 +91,9 @@ interface ContentRow {
   deduplication_id: string | null;
 }
 
+/** Rows deleted per commit by purges and by the cleanup after DeleteQueue. */
+const CHUNK = 5000;
+
 /** Sequence numbers are 20-digit decimal strings that grow with insertion order, as on SQS. */
 const sequenceNumberOf = (id: number): string => '1' + String(id).padStart(19, '0');
 
@@ -129,6 +132,9 @@ export class SqliteStore implements SqsStore {
   /** Message ids are allocated here; the highest handed out is recorded at each commit. */
   private nextId = 1;
   private recordedId = 0;
+  private readonly orphans = new Set<number>();
+  private orphanSweep: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(options: SqliteOptions) {
     let file = ':memory:';
@@ -141,6 +147,8 @@ export class SqliteStore implements SqsStore {
     this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('busy_timeout = 5000');
+    // Keep the WAL file from staying at the size of the largest transaction it ever held.
+    this.db.pragma('journal_size_limit = 67108864');
     migrate(this.db);
     this.s = this.prepareStatements();
     this.group = new GroupCommit(this.db, () => this.recordHighestId());
@@ -152,6 +160,8 @@ export class SqliteStore implements SqsStore {
       .get()!.n;
     this.recordedId = highest;
     this.nextId = highest + 1;
+    const orphaned = this.s.orphanQueueIds.all().map((r) => r.queue_id);
+    if (orphaned.length > 0) this.dropOrphans(orphaned);
     this.cache = new ContentCache(options.contentCacheBytes ?? 64 * 1024 * 1024);
   }
 
@@ -170,7 +180,12 @@ export class SqliteStore implements SqsStore {
         `UPDATE sqs_queues SET attributes = ?, tags = ?, last_modified_at = ?, last_purged_at = ? WHERE id = ?`,
       ),
       deleteQueue: db.prepare('DELETE FROM sqs_queues WHERE id = ?'),
-      deleteQueueMessages: db.prepare('DELETE FROM sqs_messages WHERE queue_id = ?'),
+      deleteQueueMessages: db.prepare(
+        `DELETE FROM sqs_messages WHERE id IN (SELECT id FROM sqs_messages WHERE queue_id = ? LIMIT ${CHUNK})`,
+      ),
+      orphanQueueIds: db.prepare<[], { queue_id: number }>(
+        'SELECT DISTINCT queue_id FROM sqs_messages WHERE queue_id NOT IN (SELECT id FROM sqs_queues)',
+      ),
       deleteQueueDedup: db.prepare('DELETE FROM sqs_deduplication WHERE queue_id = ?'),
       deleteQueueTasks: db.prepare('DELETE FROM sqs_move_tasks WHERE source_queue_id = ?'),
       rememberDeleted: db.prepare(
@@ -229,7 +244,10 @@ export class SqliteStore implements SqsStore {
         'SELECT receipt_token, visible_at FROM sqs_messages WHERE id = ? AND queue_id = ?',
       ),
       setVisibleAt: db.prepare('UPDATE sqs_messages SET visible_at = ? WHERE id = ?'),
-      purge: db.prepare('DELETE FROM sqs_messages WHERE queue_id = ? AND sent_at <= ?'),
+      purge: db.prepare(
+        `DELETE FROM sqs_messages WHERE id IN
+           (SELECT id FROM sqs_messages WHERE queue_id = ? AND sent_at <= ? LIMIT ${CHUNK})`,
+      ),
       countVisible: db.prepare<[number, number], { n: number }>(
         'SELECT count(*) AS n FROM sqs_messages WHERE queue_id = ? AND visible_at <= ?',
       ),
@@ -318,16 +336,44 @@ export class SqliteStore implements SqsStore {
   }
 
   async deleteQueue(id: number, now: number): Promise<void> {
-    return this.group.write(() => {
+    const more = await this.group.write(() => {
       const row = this.s.queueById.get(id);
-      if (!row) return;
-      this.s.deleteQueueMessages.run(id);
+      if (!row) return false;
       this.s.deleteQueueDedup.run(id);
       this.s.deleteQueueTasks.run(id);
       this.s.deleteQueue.run(id);
-      this.cache.clear();
       this.s.rememberDeleted.run(row.account_id, row.name, now);
+      return this.s.deleteQueueMessages.run(id).changes === CHUNK;
     });
+    this.cache.clear();
+    if (more) this.dropOrphans([id]);
+  }
+
+  /**
+   * A deleted queue's remaining messages are unreachable (ids are never reused), so they are
+   * removed in the background, a chunk per commit: one huge transaction would stall every other
+   * request and balloon the WAL.
+   */
+  private dropOrphans(queueIds: number[]): void {
+    for (const id of queueIds) this.orphans.add(id);
+    if (this.orphanSweep) return;
+    const step = (): void => {
+      const [id] = this.orphans;
+      if (id === undefined || this.closed) {
+        this.orphanSweep = undefined;
+        return;
+      }
+      this.group.write(() => this.s.deleteQueueMessages.run(id).changes).then(
+        (deleted) => {
+          if (deleted < CHUNK) this.orphans.delete(id);
+          this.orphanSweep = setImmediate(step);
+        },
+        () => {
+          this.orphanSweep = setTimeout(step, 1000);
+        },
+      );
+    };
+    this.orphanSweep = setImmediate(step);
   }
 
   async lastDeletedAt(accountId: string, name: string): Promise<number | undefined> {
@@ -483,8 +529,14 @@ export class SqliteStore implements SqsStore {
     });
   }
 
+  /** Deletes in chunks, a commit each, so a large purge never holds up other requests for long. */
   async purgeMessages(queueId: number, sentAtOrBefore: number): Promise<number> {
-    return this.group.write(() => this.s.purge.run(queueId, sentAtOrBefore).changes);
+    let total = 0;
+    for (;;) {
+      const deleted = await this.group.write(() => this.s.purge.run(queueId, sentAtOrBefore).changes);
+      total += deleted;
+      if (deleted < CHUNK) return total;
+    }
   }
 
   async countMessages(queueId: number, now: number): Promise<MessageCounts> {
@@ -557,6 +609,11 @@ export class SqliteStore implements SqsStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.orphanSweep) {
+      clearImmediate(this.orphanSweep as NodeJS.Immediate);
+      clearTimeout(this.orphanSweep as NodeJS.Timeout);
+    }
     this.group.flush();
     this.db.close();
   }
