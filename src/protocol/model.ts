@@ -1,6 +1,6 @@
 /**
  * The compact service-model shapes the codecs walk (generated from the official AWS models by
- * scripts/gen-sqs-model.mjs). `queryName` is the member's element name over AWS Query / XML.
+ * scripts/gen-models.mjs). `queryName` is the member's element name over AWS Query / XML.
  */
 export type Shape = StructureShape | ListShape | MapShape | ScalarShape;
 

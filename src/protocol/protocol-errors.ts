@@ -21,6 +21,7 @@ export const protocolErrorSpecs = {
   IncompleteSignature: spec('IncompleteSignatureException', 'IncompleteSignature', 400),
   InternalFailure: spec('InternalFailure', 'InternalFailure', 500, 'Receiver'),
   NotFound: spec('NotFound', 'NotFound', 404),
+  NotImplemented: spec('NotImplemented', 'NotImplemented', 501, 'Receiver'),
 } as const;
 
 const make = (name: keyof typeof protocolErrorSpecs, message: string) => new AwsError(protocolErrorSpecs[name], message);
@@ -40,4 +41,5 @@ export const protocolErrors = {
   incompleteSignature: (message: string) => make('IncompleteSignature', message),
   internalFailure: () => make('InternalFailure', 'We encountered an internal error. Please try again.'),
   notFound: () => make('NotFound', 'The requested resource was not found.'),
+  notImplemented: (action: string) => make('NotImplemented', `sealq does not implement ${action} yet.`),
 };

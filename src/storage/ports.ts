@@ -192,3 +192,21 @@ export interface SqsStore {
   sweepDeduplication(now: number): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * Identity data (accounts, users, roles, groups, policies, access keys, sessions) is small and
+ * read on every request, so the identity service keeps it all in memory and persists each entity
+ * as a JSON document through this port.
+ */
+export interface IdentityEntity {
+  kind: string;
+  id: string;
+  accountId: string;
+  value: unknown;
+}
+
+export interface IdentityStore {
+  listEntities(): Promise<IdentityEntity[]>;
+  putEntity(entity: IdentityEntity): Promise<void>;
+  deleteEntity(kind: string, id: string): Promise<void>;
+}

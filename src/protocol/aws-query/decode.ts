@@ -58,7 +58,7 @@ function read(shape: Shape, node: Node, path: string, label: string): unknown {
     case 'structure':
       return readStructure(shape, node, `${path}.`);
     case 'list': {
-      const container = shape.flattened ? node : node.children?.get('member');
+      const container = shape.flattened ? node : node.children?.get(shape.memberName);
       return indexed(container, path).map(([i, item]) => read(shape.member, item, `${path}.${i}`, label));
     }
     case 'map': {

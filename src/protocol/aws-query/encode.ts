@@ -50,7 +50,7 @@ function write(parts: string[], shape: Shape, element: string, value: unknown): 
         for (const item of items) write(parts, shape.member, element, item);
       } else {
         parts.push(`<${element}>`);
-        for (const item of items) write(parts, shape.member, 'member', item);
+        for (const item of items) write(parts, shape.member, shape.memberName, item);
         parts.push(`</${element}>`);
       }
       return;
@@ -62,6 +62,12 @@ function write(parts: string[], shape: Shape, element: string, value: unknown): 
         parts.push(`</${element}>`);
       }
       return;
+    case 'timestamp': {
+      // AWS Query timestamps are ISO 8601; sealq passes them as epoch milliseconds or Dates.
+      const iso = new Date(value as number | string | Date).toISOString();
+      parts.push(`<${element}>${iso}</${element}>`);
+      return;
+    }
     default:
       parts.push(`<${element}>${escapeXml(String(value))}</${element}>`);
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomToken48 } from '../../shared/ids.js';
 import type {
   DeleteOutcome,
+  IdentityStore,
   InsertOutcome,
   MessageCounts,
   MoveBatchRequest,
@@ -19,6 +20,7 @@ import type {
   StoredMessage,
   VisibilityOutcome,
 } from '../ports.js';
+import { Checkpointer } from './checkpointer.js';
 import { ContentCache } from './content-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
@@ -135,6 +137,7 @@ export class SqliteStore implements SqsStore {
   private readonly orphans = new Set<number>();
   private orphanSweep: NodeJS.Immediate | NodeJS.Timeout | undefined;
   private closed = false;
+  private checkpointer: Checkpointer | undefined;
 
   constructor(options: SqliteOptions) {
     let file = ':memory:';
@@ -144,6 +147,12 @@ export class SqliteStore implements SqsStore {
     }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
+    if (file !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Checkpointer(file, () => {
+        if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
     this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = OFF');
     this.db.pragma('busy_timeout = 5000');
@@ -598,10 +607,34 @@ export class SqliteStore implements SqsStore {
   async reset(): Promise<void> {
     this.cache.clear();
     return this.group.write(() => {
-      for (const table of ['sqs_messages', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues']) {
+      for (const table of ['sqs_messages', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'iam_entities']) {
         this.db.prepare(`DELETE FROM ${table}`).run();
       }
     });
+  }
+
+  /** The identity store sharing this database (and its group commit). */
+  identity(): IdentityStore {
+    const list = this.db.prepare<[], { kind: string; id: string; account_id: string; value: string }>(
+      'SELECT kind, id, account_id, value FROM iam_entities ORDER BY kind, id',
+    );
+    const put = this.db.prepare(
+      `INSERT INTO iam_entities (kind, id, account_id, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT (kind, id) DO UPDATE SET account_id = excluded.account_id, value = excluded.value`,
+    );
+    const remove = this.db.prepare('DELETE FROM iam_entities WHERE kind = ? AND id = ?');
+    return {
+      listEntities: async () =>
+        list.all().map((r) => ({ kind: r.kind, id: r.id, accountId: r.account_id, value: JSON.parse(r.value) as unknown })),
+      putEntity: (e) =>
+        this.group.write(() => {
+          put.run(e.kind, e.id, e.accountId, JSON.stringify(e.value));
+        }),
+      deleteEntity: (kind, id) =>
+        this.group.write(() => {
+          remove.run(kind, id);
+        }),
+    };
   }
 
   async sweepDeduplication(now: number): Promise<number> {
@@ -615,6 +648,7 @@ export class SqliteStore implements SqsStore {
       clearTimeout(this.orphanSweep as NodeJS.Timeout);
     }
     this.group.flush();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }

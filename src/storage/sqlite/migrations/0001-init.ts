@@ -80,4 +80,14 @@ CREATE TABLE sqs_move_tasks (
   started_at               INTEGER NOT NULL,
   updated_at               INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- Identity: accounts, users, roles, groups, policies, access keys and sessions, one JSON
+-- document each (the identity service keeps them all in memory).
+CREATE TABLE iam_entities (
+  kind       TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
 `;
