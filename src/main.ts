@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/config.js';
+import type { CallerContext } from './http/pipeline.js';
 import { createHttpFront, listen } from './http/server.js';
+import { iamModel } from './protocol/iam/iam-model.js';
+import { QueryService } from './protocol/query-service.js';
+import { stsModel } from './protocol/sts/sts-model.js';
+import { authorizeIam } from './services/iam/iam-access.js';
+import { implementedIamActions } from './services/iam/iam-service.js';
+import { startIdentity, type Identity } from './services/identity.js';
 import { SqsService } from './services/sqs/sqs-service.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { SqsStore } from './storage/ports.js';
@@ -15,6 +22,7 @@ export interface Sealq {
   /** Where the server listens, e.g. http://127.0.0.1:9324. */
   url: string;
   sqs: SqsService;
+  identity: Identity;
   store: SqsStore;
   close(): Promise<void>;
 }
@@ -22,45 +30,85 @@ export interface Sealq {
 export interface SealqOptions {
   clock?: Clock;
   logger?: Logger;
-  /** Use this store instead of opening SQLite in config.dataDir. */
-  store?: SqsStore;
+}
+
+interface Services {
+  sqs: SqsService;
+  identity: Identity;
+  iam: QueryService<CallerContext>;
+  sts: QueryService<CallerContext>;
+}
+
+async function startServices(config: Config, store: SqliteStore, clock: Clock): Promise<Services> {
+  const identity = await startIdentity(config, store.identity(), clock);
+  const sqs = new SqsService(store, clock, config.region, identity.authorizer);
+  await sqs.start();
+  const iam = new QueryService<CallerContext>(iamModel, identity.iam, implementedIamActions, (ctx, action, input) =>
+    authorizeIam(identity.authorizer, ctx, action, input),
+  );
+  const sts = new QueryService<CallerContext>(stsModel, identity.sts, new Set(['GetCallerIdentity', 'AssumeRole']));
+  return { sqs, identity, iam, sts };
 }
 
 /** The composition root: config → storage → services → HTTP server, listening. */
 export async function startSealq(config: Config, options: SealqOptions = {}): Promise<Sealq> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: undefined });
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? new SqliteStore({ dataDir: config.dataDir, durability: config.durability });
-  let sqs = new SqsService(store, clock, config.region);
-  await sqs.start();
+  const store = new SqliteStore({ dataDir: config.dataDir, durability: config.durability });
+  let services = await startServices(config, store, clock);
+  if (services.identity.root.generated) {
+    // Printed once, when they are made; afterwards they are in the data directory's key file.
+    process.stdout.write(
+      JSON.stringify({
+        level: 30,
+        time: clock.now(),
+        msg: 'generated root credentials for the default account (stored in the data directory, mode 0600)',
+        accountId: config.accountId,
+        accessKeyId: services.identity.root.accessKeyId,
+        secretAccessKey: services.identity.root.secretAccessKey,
+      }) + '\n',
+    );
+  }
 
   const deps = {
     config,
     logger,
+    clock,
     version,
     get sqs() {
-      return sqs;
+      return services.sqs;
+    },
+    get identity() {
+      return services.identity;
+    },
+    get iam() {
+      return services.iam;
+    },
+    get sts() {
+      return services.sts;
     },
     reset: async () => {
-      sqs.stop();
+      services.sqs.stop();
       await store.reset();
-      sqs = new SqsService(store, clock, config.region);
-      await sqs.start();
+      services = await startServices(config, store, clock);
     },
   };
   const server = createHttpFront(deps);
-  const url = await listen(server, config.host, config.port);
+  const url = await listen(server, config.host, config.port, config.tlsCert ? 'https' : 'http');
 
   let closing: Promise<void> | undefined;
   return {
     url,
     get sqs() {
-      return sqs;
+      return services.sqs;
+    },
+    get identity() {
+      return services.identity;
     },
     store,
     close() {
       closing ??= (async () => {
-        sqs.stop();
+        services.sqs.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -22,7 +22,9 @@ async function serve(argv: string[]): Promise<void> {
     args: argv,
     options: {
       ...Object.fromEntries(
-        Object.values(options).map((o) => [o.flag, { type: o.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
+        Object.values(options)
+          .filter((o) => o.kind !== 'accounts')
+          .map((o) => [o.flag, { type: o.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
       ),
       config: { type: 'string' },
     },

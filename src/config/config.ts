@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import type { BootstrapAccount } from '../services/iam/bootstrap.js';
 
 /** sealq's configuration: defaults, then a file, then SEALQ_* variables, then flags. */
 export interface Config {
@@ -14,6 +15,16 @@ export interface Config {
   durability: 'process' | 'power';
   /** Largest request body accepted, in bytes. */
   maxRequestBytes: number;
+  /** 'enforce': every signature is verified; 'permissive' (test rigs): any well-formed one is accepted. */
+  auth: 'enforce' | 'permissive';
+  /** The default account's root credentials; generated into the data directory when unset. */
+  rootAccessKeyId: string | undefined;
+  rootSecretAccessKey: string | undefined;
+  /** PEM files: serve HTTPS instead of HTTP. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** Accounts, users, roles, groups and policies declared in the config file. */
+  accounts: BootstrapAccount[];
 }
 
 export const defaultConfig: Readonly<Config> = Object.freeze({
@@ -26,9 +37,26 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   logLevel: 'info',
   durability: 'process',
   maxRequestBytes: 4 * 1024 * 1024,
+  auth: 'enforce',
+  rootAccessKeyId: undefined,
+  rootSecretAccessKey: undefined,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  accounts: [],
 });
 
-type Kind = 'string' | 'port' | 'boolean' | 'account' | 'region' | 'logLevel' | 'durability' | 'bytes';
+type Kind =
+  | 'string'
+  | 'optionalString'
+  | 'port'
+  | 'boolean'
+  | 'account'
+  | 'region'
+  | 'logLevel'
+  | 'durability'
+  | 'bytes'
+  | 'authMode'
+  | 'accounts';
 
 /** Every option: its kind, its flag and its environment variable (derived from the name). */
 export const options: Record<keyof Config, { kind: Kind; flag: string; env: string; help: string }> = {
@@ -41,6 +69,12 @@ export const options: Record<keyof Config, { kind: Kind; flag: string; env: stri
   logLevel: { kind: 'logLevel', flag: 'log-level', env: 'SEALQ_LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent' },
   durability: { kind: 'durability', flag: 'durability', env: 'SEALQ_DURABILITY', help: "'process' (survive kill -9) or 'power' (fsync every commit)" },
   maxRequestBytes: { kind: 'bytes', flag: 'max-request-bytes', env: 'SEALQ_MAX_REQUEST_BYTES', help: 'largest request body accepted' },
+  auth: { kind: 'authMode', flag: 'auth', env: 'SEALQ_AUTH', help: "'enforce' (verify every signature) or 'permissive' (test rigs)" },
+  rootAccessKeyId: { kind: 'optionalString', flag: 'root-access-key-id', env: 'SEALQ_ROOT_ACCESS_KEY_ID', help: 'root access key of the default account' },
+  rootSecretAccessKey: { kind: 'optionalString', flag: 'root-secret-access-key', env: 'SEALQ_ROOT_SECRET_ACCESS_KEY', help: 'root secret key of the default account' },
+  tlsCert: { kind: 'optionalString', flag: 'tls-cert', env: 'SEALQ_TLS_CERT', help: 'PEM certificate file: serve HTTPS' },
+  tlsKey: { kind: 'optionalString', flag: 'tls-key', env: 'SEALQ_TLS_KEY', help: 'PEM private key file for --tls-cert' },
+  accounts: { kind: 'accounts', flag: 'accounts', env: 'SEALQ_ACCOUNTS', help: 'accounts, users, roles and policies (config file; JSON in the variable)' },
 };
 
 export class ConfigError extends Error {
@@ -55,6 +89,25 @@ function coerce(kind: Kind, raw: unknown, where: string, problems: string[]): un
     case 'string':
       if (typeof text !== 'string' || text === '') problems.push(`${where}: must be a non-empty string`);
       return text;
+    case 'optionalString':
+      if (text === undefined || text === '') return undefined;
+      if (typeof text !== 'string') problems.push(`${where}: must be a string`);
+      return text;
+    case 'authMode':
+      if (text !== 'enforce' && text !== 'permissive') problems.push(`${where}: must be 'enforce' or 'permissive'`);
+      return text;
+    case 'accounts': {
+      const value = typeof text === 'string' ? safeJson(text, where, problems) : text;
+      if (!Array.isArray(value)) {
+        problems.push(`${where}: must be a list of accounts`);
+        return [];
+      }
+      value.forEach((a: unknown, i) => {
+        const id = (a as { id?: unknown } | null)?.id;
+        if (typeof id !== 'string' || !/^\d{12}$/.test(id)) problems.push(`${where}[${i}].id: must be a 12-digit account id`);
+      });
+      return value;
+    }
     case 'port':
     case 'bytes': {
       const n = typeof text === 'number' ? text : Number(text);
@@ -82,6 +135,15 @@ function coerce(kind: Kind, raw: unknown, where: string, problems: string[]): un
     case 'durability':
       if (text !== 'process' && text !== 'power') problems.push(`${where}: must be 'process' or 'power'`);
       return text;
+  }
+}
+
+function safeJson(text: string, where: string, problems: string[]): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    problems.push(`${where}: must be JSON`);
+    return undefined;
   }
 }
 

@@ -1,94 +1,18 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
-import { readSignature } from '../auth/credential-scope.js';
-import type { Config } from '../config/config.js';
 import type { EncodedResponse } from '../protocol/aws-json/encode.js';
-import { parseForm } from '../protocol/aws-query/decode.js';
 import { protocolErrors } from '../protocol/protocol-errors.js';
-import {
-  decodeJsonCall,
-  decodeQueryCall,
-  encodeError,
-  encodeResult,
-  invoke,
-  type SqsCall,
-  type WireProtocol,
-} from '../protocol/sqs/sqs-endpoint.js';
-import type { SqsService } from '../services/sqs/sqs-service.js';
-import type { RequestContext } from '../services/sqs/types.js';
-import { AwsError, isAwsError } from '../shared/aws-error.js';
+import { encodeError, type WireProtocol } from '../protocol/sqs/sqs-endpoint.js';
 import { newUuid } from '../shared/ids.js';
+import { handleRequest, type PipelineDependencies, type RawRequest } from './pipeline.js';
 
-export interface HttpDependencies {
-  config: Config;
-  sqs: SqsService;
-  logger: Logger;
+export interface HttpDependencies extends PipelineDependencies {
   /** Wipes all state (POST /_sealq/reset, only with allowReset). */
   reset: () => Promise<void>;
   version: string;
 }
-
-/** A fully read request: what the pipeline needs, independent of node:http. */
-export interface RawRequest {
-  method: string;
-  path: string;
-  query: string;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-  secure: boolean;
-}
-
-/**
- * One request's journey, top to bottom: pick the protocol → read the signature's scope →
- * decode → run the operation → encode. Every failure leaves as an AWS error in the caller's
- * protocol; anything unexpected becomes InternalFailure, logged once with its cause.
- */
-export async function handleSqsRequest(deps: HttpDependencies, request: RawRequest, requestId: string): Promise<EncodedResponse> {
-  const target = header(request.headers['x-amz-target']);
-  const protocol: WireProtocol = target ? 'json' : 'query';
-  try {
-    const query = parseForm(request.query);
-    const call = decodeCall(request, target, query);
-    const claims = readSignature(header(request.headers.authorization), query);
-    const host = header(request.headers.host) ?? `${deps.config.host}:${deps.config.port}`;
-    const ctx: RequestContext = {
-      requestId,
-      accountId: deps.config.accountId,
-      region: claims.region,
-      baseUrl: `${request.secure ? 'https' : 'http'}://${host}`,
-      senderId: deps.config.accountId,
-    };
-    const wire = await invoke(deps.sqs, ctx, call);
-    return encodeResult(call, wire, requestId);
-  } catch (error) {
-    return encodeError(protocol, asAwsError(error, deps.logger, requestId), requestId);
-  }
-}
-
-function decodeCall(request: RawRequest, target: string | undefined, query: URLSearchParams): SqsCall {
-  if (target) {
-    if (request.method !== 'POST') throw protocolErrors.unknownOperation(target);
-    return decodeJsonCall(target, request.body);
-  }
-  const params = new URLSearchParams(query);
-  if (request.method === 'POST' && request.body.length > 0) {
-    for (const [k, v] of parseForm(request.body.toString('utf8'))) params.append(k, v);
-  }
-  const segments = request.path.split('/').filter((s) => s !== '');
-  const host = header(request.headers.host) ?? 'localhost';
-  const queueUrl =
-    segments.length === 2 ? `${request.secure ? 'https' : 'http'}://${host}/${segments[0]}/${segments[1]}` : undefined;
-  return decodeQueryCall(params, queueUrl);
-}
-
-function asAwsError(error: unknown, logger: Logger, requestId: string): AwsError {
-  if (isAwsError(error)) return error;
-  logger.error({ err: error, requestId }, 'internal failure');
-  return protocolErrors.internalFailure();
-}
-
-const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 export interface RunningServer {
   server: Server;
@@ -99,7 +23,13 @@ export interface RunningServer {
 /** The node:http front: request ids, body limits, the admin routes, then the SQS pipeline. */
 export function createHttpFront(deps: HttpDependencies): Server {
   const limit = deps.config.maxRequestBytes;
-  return createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const tls = deps.config.tlsCert && deps.config.tlsKey
+    ? { cert: readFileSync(deps.config.tlsCert), key: readFileSync(deps.config.tlsKey) }
+    : undefined;
+  const create = tls
+    ? (handler: Parameters<typeof createHttpServer>[1]) => createHttpsServer({ ...tls, keepAliveTimeout: 65_000 }, handler)
+    : (handler: Parameters<typeof createHttpServer>[1]) => createHttpServer({ keepAliveTimeout: 65_000 }, handler);
+  return create((req, res) => {
     const requestId = newUuid();
     const [path, query = ''] = (req.url ?? '/').split('?', 2);
     if (req.method === 'GET' && path === '/health') {
@@ -150,9 +80,10 @@ export function createHttpFront(deps: HttpDependencies): Server {
         query,
         headers: req.headers,
         body,
-        secure: false,
+        secure: 'encrypted' in req.socket && req.socket.encrypted === true,
+        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
       };
-      handleSqsRequest(deps, request, requestId).then(
+      handleRequest(deps, request, requestId).then(
         (response) => send(res, requestId, response),
         (error: unknown) => {
           deps.logger.error({ err: error, requestId }, 'unhandled failure');
@@ -180,16 +111,15 @@ function send(res: ServerResponse, requestId: string, response: EncodedResponse,
   res.end(response.body);
 }
 
-export function listen(server: Server, host: string, port: number): Promise<string> {
+export function listen(server: Server, host: string, port: number, scheme: 'http' | 'https' = 'http'): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      resolve(`http://${shownHost}:${address.port}`);
+      resolve(`${scheme}://${shownHost}:${address.port}`);
     });
   });
 }
 
-export { AwsError };

@@ -14,6 +14,8 @@ export class QueryService<Ctx> {
     private readonly model: ServiceModel,
     private readonly core: object,
     private readonly implemented: ReadonlySet<string>,
+    /** Throws when the caller may not run the action with this (camelCase) input. */
+    private readonly authorize: (ctx: Ctx, action: string, input: Record<string, unknown>) => void = () => undefined,
   ) {}
 
   /** Decodes and runs one call; returns the response, or throws an AwsError for the caller to encode. */
@@ -23,7 +25,8 @@ export class QueryService<Ctx> {
     const operation = this.model.operations[action];
     if (!operation) throw protocolErrors.invalidAction(action);
     if (!this.implemented.has(action)) throw protocolErrors.notImplemented(action);
-    const input = toInternal(operation.input, decodeQueryInput(params, operation.input));
+    const input = toInternal(operation.input, decodeQueryInput(params, operation.input)) as Record<string, unknown>;
+    this.authorize(ctx, action, input);
     const method = (this.core as Record<string, (c: Ctx, i: unknown) => Promise<unknown>>)[
       action.charAt(0).toLowerCase() + action.slice(1)
     ];

@@ -35,7 +35,11 @@ class ServerProcess {
   }
 
   static async start(dataDir: string): Promise<ServerProcess> {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SEALQ_')));
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SEALQ_'))),
+      SEALQ_ROOT_ACCESS_KEY_ID: credentials.accessKeyId,
+      SEALQ_ROOT_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    };
     const child = spawn(
       process.execPath,
       [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],

@@ -8,7 +8,8 @@ let server: TestServer;
 let queueName: string;
 let queueUrl: string;
 beforeAll(async () => {
-  server = await startTestServer();
+  // Wire-shape tests with hand-built, unverifiable signatures: the permissive mode test rigs use.
+  server = await startTestServer({ auth: 'permissive' });
   queueName = uniqueName('raw');
   const res = await jsonCall(server.url, 'CreateQueue', { QueueName: queueName });
   queueUrl = ((await res.json()) as { QueueUrl: string }).QueueUrl;

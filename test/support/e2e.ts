@@ -84,7 +84,7 @@ export function referenceAttributeMd5(
 
 export const md5 = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
 
-/** A SigV4-shaped Authorization header (signatures are not verified yet). */
+/** A SigV4-shaped Authorization header that only a server in permissive mode accepts. */
 export const fakeAuthorization =
   'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host;x-amz-date, Signature=' +
   'a'.repeat(64);

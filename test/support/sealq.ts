@@ -19,7 +19,16 @@ export async function startTestServer(
   options: SealqOptions = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sealq-test-'));
-  const config = loadConfig({ flags: { port: '0', 'data-dir': dataDir, 'log-level': 'silent', ...overrides } });
+  const config = loadConfig({
+    flags: {
+      port: '0',
+      'data-dir': dataDir,
+      'log-level': 'silent',
+      'root-access-key-id': testCredentials.accessKeyId,
+      'root-secret-access-key': testCredentials.secretAccessKey,
+      ...overrides,
+    },
+  });
   const sealq = await startSealq(config, options);
   return {
     sealq,

@@ -98,7 +98,11 @@ export const sqsErrors = {
   unsupportedOperation: (message: string) => make('UnsupportedOperation')(message),
   invalidAction: (action: string) => make('InvalidAction')(`The action ${action} is not valid for this web service.`),
   invalidAddress: (url: string) => make('InvalidAddress')(`The address ${url} is not valid for this endpoint.`),
-  accessDenied: (message: string) => make('AccessDenied')(message),
+  accessDenied: (message: string, trace: string[] = []) => {
+    const error = make('AccessDenied')(message);
+    error.trace = trace;
+    return error;
+  },
   missingAuthenticationToken: () =>
     make('MissingAuthenticationToken')('Request is missing Authentication Token'),
   incompleteSignature: (message: string) => make('IncompleteSignature')(message),

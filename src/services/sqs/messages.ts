@@ -18,6 +18,7 @@ import type {
   SendMessageOutput,
 } from './types.js';
 import { Waiters } from './waiters.js';
+import type { QueueAccess } from './access.js';
 
 interface AttemptRecord {
   expiresAt: number;
@@ -51,10 +52,12 @@ export class MessageOperations {
     private readonly store: SqsStore,
     private readonly clock: Clock,
     private readonly queues: QueueDirectory,
+    private readonly access: QueueAccess,
   ) {}
 
   async send(ctx: RequestContext, input: SendMessageInput): Promise<SendMessageOutput> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'SendMessage', queue);
     const message = validateMessage(input, this.shapeOf(queue));
     const [outcome] = await this.insert(ctx, queue, [message]);
     return outcome;
@@ -66,6 +69,7 @@ export class MessageOperations {
     entries: SendBatchEntry[],
   ): Promise<{ successful: Array<SendMessageOutput & { id: string }>; failed: BatchFailure[] }> {
     const queue = this.queues.resolve(queueUrl);
+    this.access.check(ctx, 'SendMessage', queue);
     checkBatchEntries(entries, 'SendMessageBatchRequestEntry');
     const shape = this.shapeOf(queue);
     const valid: Array<{ id: string; message: ValidatedMessage }> = [];
@@ -142,6 +146,7 @@ export class MessageOperations {
 
   async receive(ctx: RequestContext, input: ReceiveMessageInput, signal: { closed: boolean }): Promise<ReceivedMessage[]> {
     let queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'ReceiveMessage', queue);
     const max = input.maxNumberOfMessages ?? 1;
     if (!Number.isInteger(max) || max < sqsLimits.maxNumberOfMessages.min || max > sqsLimits.maxNumberOfMessages.max) {
       throw sqsErrors.invalidValue(max, 'MaxNumberOfMessages', 'Must be between 1 and 10, if provided.');
@@ -277,8 +282,9 @@ export class MessageOperations {
     }
   }
 
-  async delete(queueUrl: string, receiptHandle: string): Promise<void> {
+  async delete(ctx: RequestContext, queueUrl: string, receiptHandle: string): Promise<void> {
     const queue = this.queues.resolve(queueUrl);
+    this.access.check(ctx, 'DeleteMessage', queue);
     const handle = this.handleFor(queue, receiptHandle);
     const fifo = queue.record.fifo;
     const outcome = await this.store.deleteMessage(queue.record.id, handle.seq, handle.token, fifo ? this.clock.now() : null);
@@ -325,8 +331,15 @@ export class MessageOperations {
     return handle;
   }
 
-  async changeVisibility(queueUrl: string, receiptHandle: string, visibilityTimeout: number): Promise<void> {
+  /** `ctx` null: the caller (a batch) has already been authorized. */
+  async changeVisibility(
+    ctx: RequestContext | null,
+    queueUrl: string,
+    receiptHandle: string,
+    visibilityTimeout: number,
+  ): Promise<void> {
     const queue = this.queues.resolve(queueUrl);
+    if (ctx) this.access.check(ctx, 'ChangeMessageVisibility', queue);
     if (receiptHandle === undefined) throw sqsErrors.missingParameter('ReceiptHandle');
     if (visibilityTimeout === undefined) throw sqsErrors.missingParameter('VisibilityTimeout');
     const handle = decodeReceiptHandle(receiptHandle);

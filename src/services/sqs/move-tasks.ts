@@ -4,7 +4,7 @@ import { newUuid } from '../../shared/ids.js';
 import type { MoveTaskRecord, SqsStore } from '../../storage/ports.js';
 import { sqsErrors } from './errors.js';
 import { sqsLimits } from './limits.js';
-import type { QueueDirectory } from './queues.js';
+import type { Queue, QueueDirectory } from './queues.js';
 import type { MoveTaskView } from './types.js';
 import type { Waiters } from './waiters.js';
 
@@ -86,6 +86,16 @@ export class MoveTasks {
     });
     this.start();
     return handle;
+  }
+
+  /** The source queue a task handle names, if the handle is well formed and the queue exists. */
+  sourceOf(handle: string): Queue | undefined {
+    try {
+      const decoded = JSON.parse(Buffer.from(handle, 'base64').toString('utf8')) as { sourceArn?: unknown };
+      return typeof decoded.sourceArn === 'string' ? this.queues.byArn(decoded.sourceArn) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async cancel(handle: string): Promise<number> {

@@ -6,6 +6,9 @@ import { batchFailure, checkBatchEntries, MessageOperations, type BatchFailure }
 import { MoveTasks } from './move-tasks.js';
 import { QueueDirectory, validateTags, type Queue } from './queues.js';
 import { addPermission, removePermission } from './permissions.js';
+import { QueueAccess } from './access.js';
+import type { Authorizer } from '../authz/authorizer.js';
+import { sqsQueueArn } from '../../shared/arn.js';
 import type {
   MoveTaskView,
   ReceiveMessageInput,
@@ -32,13 +35,17 @@ export class SqsService {
   private readonly shutdown = { closed: false };
   private housekeepingTimer: NodeJS.Timeout | undefined;
 
+  private readonly access: QueueAccess;
+
   constructor(
     private readonly store: SqsStore,
     private readonly clock: Clock,
     readonly region: string,
+    authorizer?: Authorizer,
   ) {
+    this.access = new QueueAccess(authorizer);
     this.queues = new QueueDirectory(store, clock, region);
-    this.messages = new MessageOperations(store, clock, this.queues);
+    this.messages = new MessageOperations(store, clock, this.queues, this.access);
     this.moveTasks = new MoveTasks(store, clock, this.queues, this.messages.waiters);
   }
 
@@ -72,12 +79,18 @@ export class SqsService {
     ctx: RequestContext,
     input: { queueName: string; attributes?: Record<string, string>; tags?: Record<string, string> },
   ): Promise<{ queueUrl: string }> {
+    if (typeof input.queueName === 'string' && input.queueName !== '') {
+      const arn = sqsQueueArn(this.region, ctx.accountId, input.queueName);
+      this.access.check(ctx, 'CreateQueue', undefined, arn);
+      if (input.tags && Object.keys(input.tags).length > 0) this.access.check(ctx, 'TagQueue', undefined, arn);
+    }
     const queue = await this.queues.create(ctx, input.queueName, input.attributes ?? {}, input.tags ?? {});
     return { queueUrl: this.queues.urlOf(ctx, queue) };
   }
 
   async deleteQueue(ctx: RequestContext, input: { queueUrl: string }): Promise<void> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'DeleteQueue', queue);
     await this.queues.delete(queue);
     this.messages.waiters.notify(queue.record.id);
   }
@@ -89,6 +102,7 @@ export class SqsService {
     if (typeof input.queueName !== 'string' || input.queueName === '') throw sqsErrors.missingParameter('QueueName');
     const queue = this.queues.find(input.queueOwnerAWSAccountId ?? ctx.accountId, input.queueName);
     if (!queue) throw sqsErrors.queueDoesNotExist();
+    this.access.check(ctx, 'GetQueueUrl', queue);
     return { queueUrl: this.queues.urlOf(ctx, queue) };
   }
 
@@ -96,6 +110,7 @@ export class SqsService {
     ctx: RequestContext,
     input: { queueNamePrefix?: string; nextToken?: string; maxResults?: number },
   ): Promise<QueueUrlPage> {
+    this.access.check(ctx, 'ListQueues', undefined, sqsQueueArn(this.region, ctx.accountId, '*'));
     const queues = this.queues.list(ctx.accountId, input.queueNamePrefix);
     return paginate(
       queues.map((q) => ({ key: q.record.name, value: this.queues.urlOf(ctx, q) })),
@@ -109,6 +124,7 @@ export class SqsService {
     input: { queueUrl: string; nextToken?: string; maxResults?: number },
   ): Promise<QueueUrlPage> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'ListDeadLetterSourceQueues', queue);
     const sources = this.queues.deadLetterSources(queue);
     return paginate(
       sources.map((q) => ({ key: q.record.name, value: this.queues.urlOf(ctx, q) })),
@@ -122,6 +138,7 @@ export class SqsService {
     input: { queueUrl: string; attributeNames?: string[] },
   ): Promise<{ attributes: Record<string, string> }> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'GetQueueAttributes', queue);
     const names = QueueDirectory.requestedNames(input.attributeNames);
     const all = names.has('All');
     const want = (name: string) => all || names.has(name);
@@ -147,6 +164,7 @@ export class SqsService {
     input: { queueUrl: string; attributes: Record<string, string> },
   ): Promise<void> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'SetQueueAttributes', queue);
     if (!input.attributes) throw sqsErrors.missingParameter('Attributes');
     const updated = await this.queues.setAttributes(queue, input.attributes);
     // A shorter delay or retention can make messages available (or gone) sooner.
@@ -155,6 +173,7 @@ export class SqsService {
 
   async purgeQueue(ctx: RequestContext, input: { queueUrl: string }): Promise<void> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'PurgeQueue', queue);
     const now = this.clock.now();
     const last = queue.record.lastPurgedAt;
     if (last !== null && now - last < sqsLimits.purgeCooldownMs) throw sqsErrors.purgeQueueInProgress(queue.record.name);
@@ -164,6 +183,7 @@ export class SqsService {
 
   async tagQueue(ctx: RequestContext, input: { queueUrl: string; tags: Record<string, string> }): Promise<void> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'TagQueue', queue);
     if (!input.tags || Object.keys(input.tags).length === 0) throw sqsErrors.missingParameter('Tags');
     const tags = { ...queue.record.tags, ...input.tags };
     validateTags(tags);
@@ -172,6 +192,7 @@ export class SqsService {
 
   async untagQueue(ctx: RequestContext, input: { queueUrl: string; tagKeys: string[] }): Promise<void> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'UntagQueue', queue);
     if (!input.tagKeys || input.tagKeys.length === 0) throw sqsErrors.missingParameter('TagKeys');
     const tags = { ...queue.record.tags };
     for (const key of input.tagKeys) delete tags[key];
@@ -180,6 +201,7 @@ export class SqsService {
 
   async listQueueTags(ctx: RequestContext, input: { queueUrl: string }): Promise<{ tags: Record<string, string> }> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'ListQueueTags', queue);
     return { tags: { ...queue.record.tags } };
   }
 
@@ -188,12 +210,14 @@ export class SqsService {
     input: { queueUrl: string; label: string; awsAccountIds: string[]; actions: string[] },
   ): Promise<void> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'AddPermission', queue);
     const policy = addPermission(queue, input.label, input.awsAccountIds, input.actions);
     await this.queues.setPolicy(queue, policy);
   }
 
   async removePermission(ctx: RequestContext, input: { queueUrl: string; label: string }): Promise<void> {
     const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'RemovePermission', queue);
     await this.queues.setPolicy(queue, removePermission(queue, input.label));
   }
 
@@ -215,14 +239,15 @@ export class SqsService {
   }
 
   async deleteMessage(ctx: RequestContext, input: { queueUrl: string; receiptHandle: string }): Promise<void> {
-    await this.messages.delete(input.queueUrl, input.receiptHandle);
+    await this.messages.delete(ctx, input.queueUrl, input.receiptHandle);
   }
 
   async deleteMessageBatch(
     ctx: RequestContext,
     input: { queueUrl: string; entries: Array<{ id: string; receiptHandle: string }> },
   ): Promise<{ successful: Array<{ id: string }>; failed: BatchFailure[] }> {
-    this.queues.resolve(input.queueUrl);
+    const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'DeleteMessage', queue);
     checkBatchEntries(input.entries, 'DeleteMessageBatchRequestEntry');
     const errors = await this.messages.deleteMany(
       input.queueUrl,
@@ -241,17 +266,18 @@ export class SqsService {
     ctx: RequestContext,
     input: { queueUrl: string; receiptHandle: string; visibilityTimeout: number },
   ): Promise<void> {
-    await this.messages.changeVisibility(input.queueUrl, input.receiptHandle, input.visibilityTimeout);
+    await this.messages.changeVisibility(ctx, input.queueUrl, input.receiptHandle, input.visibilityTimeout);
   }
 
   async changeMessageVisibilityBatch(
     ctx: RequestContext,
     input: { queueUrl: string; entries: Array<{ id: string; receiptHandle: string; visibilityTimeout?: number }> },
   ): Promise<{ successful: Array<{ id: string }>; failed: BatchFailure[] }> {
-    this.queues.resolve(input.queueUrl);
+    const queue = this.queues.resolve(input.queueUrl);
+    this.access.check(ctx, 'ChangeMessageVisibility', queue);
     checkBatchEntries(input.entries, 'ChangeMessageVisibilityBatchRequestEntry');
     return settleBatch(input.entries, (e) =>
-      this.messages.changeVisibility(input.queueUrl, e.receiptHandle, e.visibilityTimeout as number),
+      this.messages.changeVisibility(null, input.queueUrl, e.receiptHandle, e.visibilityTimeout as number),
     );
   }
 
@@ -261,12 +287,16 @@ export class SqsService {
     ctx: RequestContext,
     input: { sourceArn: string; destinationArn?: string; maxNumberOfMessagesPerSecond?: number },
   ): Promise<{ taskHandle: string }> {
+    const source = typeof input.sourceArn === 'string' ? this.queues.byArn(input.sourceArn) : undefined;
+    if (source) this.access.check(ctx, 'StartMessageMoveTask', source);
     return {
       taskHandle: await this.moveTasks.startTask(input.sourceArn, input.destinationArn, input.maxNumberOfMessagesPerSecond),
     };
   }
 
   async cancelMessageMoveTask(ctx: RequestContext, input: { taskHandle: string }): Promise<{ approximateNumberOfMessagesMoved: number }> {
+    const source = this.moveTasks.sourceOf(input.taskHandle);
+    if (source) this.access.check(ctx, 'CancelMessageMoveTask', source);
     return { approximateNumberOfMessagesMoved: await this.moveTasks.cancel(input.taskHandle) };
   }
 
@@ -274,6 +304,8 @@ export class SqsService {
     ctx: RequestContext,
     input: { sourceArn: string; maxResults?: number },
   ): Promise<{ results: MoveTaskView[] }> {
+    const source = typeof input.sourceArn === 'string' ? this.queues.byArn(input.sourceArn) : undefined;
+    if (source) this.access.check(ctx, 'ListMessageMoveTasks', source);
     return { results: await this.moveTasks.list(input.sourceArn, input.maxResults) };
   }
 

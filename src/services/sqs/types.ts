@@ -1,3 +1,4 @@
+import type { Principal } from '../iam/entities.js';
 import type { MessageAttributeValue } from './md5.js';
 
 /** Who is calling and where: built by the HTTP layer, read by every operation. */
@@ -9,6 +10,11 @@ export interface RequestContext {
   baseUrl: string;
   /** SenderId reported on messages this caller sends (account id for the root user). */
   senderId: string;
+  /** Who is calling; absent only when the service runs without authorization (unit tests). */
+  principal?: Principal;
+  /** Whether the request came over TLS (aws:SecureTransport). */
+  secure?: boolean;
+  sourceIp?: string;
 }
 
 export type MessageAttributes = Record<string, MessageAttributeValue>;

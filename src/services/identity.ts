@@ -1,0 +1,43 @@
+import type { Config } from '../config/config.js';
+import type { Clock } from '../shared/clock.js';
+import type { IdentityStore } from '../storage/ports.js';
+import { Authenticator } from '../auth/authenticate.js';
+import { PolicyAuthorizer } from './authz/policy-authorizer.js';
+import { applyBootstrap, rootKey } from './iam/bootstrap.js';
+import { IamService } from './iam/iam-service.js';
+import { IdentityDirectory } from './iam/identity-directory.js';
+import { rootCredentials, type RootCredentials } from './iam/root-credentials.js';
+import { StsService } from './sts/sts-service.js';
+
+/** Everything that answers "who is this, and may they?": built once at start. */
+export interface Identity {
+  directory: IdentityDirectory;
+  authenticator: Authenticator;
+  authorizer: PolicyAuthorizer;
+  iam: IamService;
+  sts: StsService;
+  root: RootCredentials;
+}
+
+export async function startIdentity(config: Config, store: IdentityStore, clock: Clock): Promise<Identity> {
+  const directory = new IdentityDirectory(store, clock);
+  await directory.load();
+  const now = clock.now();
+  if (!directory.accounts.has(config.accountId)) await directory.saveAccount({ accountId: config.accountId, createdAt: now });
+  const root = rootCredentials(config.dataDir, {
+    accessKeyId: config.rootAccessKeyId,
+    secretAccessKey: config.rootSecretAccessKey,
+  });
+  // Root keys live in memory only: their source of truth is the configuration or the key file.
+  directory.keys.set(root.accessKeyId, rootKey(config.accountId, root.accessKeyId, root.secretAccessKey, now));
+  await applyBootstrap(directory, config.accounts);
+  const authorizer = new PolicyAuthorizer(directory, clock);
+  return {
+    directory,
+    authenticator: new Authenticator(directory, config.auth, config.accountId),
+    authorizer,
+    iam: new IamService(directory),
+    sts: new StsService(directory, authorizer),
+    root,
+  };
+}

@@ -1,0 +1,67 @@
+import type { Authorizer } from '../authz/authorizer.js';
+import { sqsErrors } from './errors.js';
+import type { Queue } from './queues.js';
+import type { RequestContext } from './types.js';
+
+/**
+ * AWS: cross-account grants in a queue policy do not apply to these actions; only the queue's
+ * own account may call them.
+ */
+const OWNER_ONLY = new Set([
+  'AddPermission',
+  'CreateQueue',
+  'DeleteQueue',
+  'ListQueues',
+  'ListQueueTags',
+  'RemovePermission',
+  'SetQueueAttributes',
+  'TagQueue',
+  'UntagQueue',
+  'StartMessageMoveTask',
+  'CancelMessageMoveTask',
+  'ListMessageMoveTasks',
+]);
+
+/** Authorizes SQS actions: the caller's identity policies and the queue's Policy attribute. */
+export class QueueAccess {
+  constructor(private readonly authorizer: Authorizer | undefined) {}
+
+  /**
+   * Throws AccessDenied unless the caller may perform `action` on the queue (or, for actions
+   * without a queue yet, on `resourceArn` in the caller's own account).
+   */
+  check(ctx: RequestContext, action: string, queue: Queue | undefined, resourceArn?: string): void {
+    if (!this.authorizer || !ctx.principal) return;
+    const resource = queue?.arn ?? resourceArn ?? '*';
+    const resourceAccountId = queue?.record.accountId ?? ctx.principal.accountId;
+    const denied = (reason: string, trace: string[]) =>
+      sqsErrors.accessDenied(
+        `User: ${ctx.principal!.arn} is not authorized to perform: sqs:${action} on resource: ${resource} ${reason}`,
+        trace,
+      );
+    if (resourceAccountId !== ctx.principal.accountId && OWNER_ONLY.has(action)) {
+      throw denied('because cross-account access is not allowed for this action', [
+        `sqs:${action} may only be called by the queue's own account (${resourceAccountId}).`,
+      ]);
+    }
+    const policy = queue?.record.attributes.Policy;
+    const decision = this.authorizer.authorize({
+      principal: ctx.principal,
+      action: `sqs:${action}`,
+      resource,
+      resourceAccountId,
+      resourcePolicy: policy ? { name: `queue policy of ${resource}`, document: policy } : undefined,
+      secure: ctx.secure ?? false,
+      sourceIp: ctx.sourceIp,
+    });
+    if (decision.decision === 'Allow') return;
+    throw denied(
+      decision.decision === 'ExplicitDeny'
+        ? 'with an explicit deny'
+        : resourceAccountId === ctx.principal.accountId
+          ? `because no identity-based policy allows the sqs:${action} action`
+          : `because no resource-based policy allows the sqs:${action} action`,
+      decision.explanation,
+    );
+  }
+}
