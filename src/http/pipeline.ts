@@ -15,7 +15,9 @@ import {
   type SqsCall,
   type WireProtocol,
 } from '../protocol/sqs/sqs-endpoint.js';
+import { explainDecision, type ExplainQuestion } from '../services/explain.js';
 import type { Principal } from '../services/iam/entities.js';
+import { authorizeIam } from '../services/iam/iam-access.js';
 import type { Identity } from '../services/identity.js';
 import type { SqsService } from '../services/sqs/sqs-service.js';
 import type { RequestContext } from '../services/sqs/types.js';
@@ -76,6 +78,7 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
       deps.clock.now(),
     );
     const callerContext: CallerContext = { principal: caller.principal, secure: request.secure, sourceIp: request.sourceIp };
+    if (request.path === '/_sealq/explain') return explainEndpoint(deps, callerContext, request);
     if (service === 'iam' || service === 'sts') {
       return await deps[service].handle(callerContext, formParams(request), requestId);
     }
@@ -99,6 +102,30 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     if (service === 'iam' || service === 'sts') return deps[service].encodeError(awsError, requestId);
     return encodeError(protocol, awsError, requestId);
   }
+}
+
+/**
+ * POST /_sealq/explain {principal, action, resource, context?}: the policy engine's answer and its
+ * reasons. Asking is itself authorized, as iam:SimulatePrincipalPolicy on the principal asked about.
+ */
+function explainEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest): EncodedResponse {
+  let question: ExplainQuestion;
+  try {
+    question = JSON.parse(request.body.toString('utf8')) as ExplainQuestion;
+  } catch {
+    throw protocolErrors.serialization('The explain request body must be JSON.');
+  }
+  for (const field of ['principal', 'action', 'resource'] as const) {
+    if (typeof question?.[field] !== 'string') throw protocolErrors.missingParameter(field);
+  }
+  authorizeIam(deps.identity.authorizer, caller, 'SimulatePrincipalPolicy', { policyArn: question.principal });
+  let answer;
+  try {
+    answer = explainDecision(question, { directory: deps.identity.directory, authorizer: deps.identity.authorizer, sqs: deps.sqs });
+  } catch (error) {
+    throw protocolErrors.invalidParameterValue((error as Error).message);
+  }
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) };
 }
 
 function formParams(request: RawRequest): URLSearchParams {

@@ -1,3 +1,4 @@
+import { PolicyError, parsePolicy } from '../../policy/index.js';
 import { parseArn } from '../../shared/arn.js';
 import { sqsErrors } from './errors.js';
 import { defaultQueueAttributes, sqsLimits } from './limits.js';
@@ -158,18 +159,12 @@ function validatePolicy(raw: string): string {
   if (Buffer.byteLength(raw) > sqsLimits.policyMaxBytes) {
     throw sqsErrors.invalidAttributeValue('Policy', `Policy must be at most ${sqsLimits.policyMaxBytes} bytes.`);
   }
-  const policy = parseJsonObject(raw);
-  if (!policy) throw sqsErrors.invalidAttributeValue('Policy', 'The policy is not valid JSON.');
-  const statements = policy.Statement;
-  const list = Array.isArray(statements) ? statements : statements !== undefined ? [statements] : [];
-  if (list.length === 0) throw sqsErrors.invalidAttributeValue('Policy', 'The policy must contain at least one Statement.');
-  for (const st of list) {
-    if (st === null || typeof st !== 'object') throw sqsErrors.invalidAttributeValue('Policy', 'Each Statement must be an object.');
-    const s = st as Record<string, unknown>;
-    if (s.Effect !== 'Allow' && s.Effect !== 'Deny')
-      throw sqsErrors.invalidAttributeValue('Policy', 'Each Statement must have an Effect of Allow or Deny.');
-    if (s.Action === undefined && s.NotAction === undefined)
-      throw sqsErrors.invalidAttributeValue('Policy', 'Each Statement must have an Action or NotAction.');
+  try {
+    // An empty statement list is what RemovePermission leaves; SQS then drops the attribute.
+    parsePolicy(raw, { kind: 'resource' });
+  } catch (error) {
+    if (error instanceof PolicyError) throw sqsErrors.invalidAttributeValue('Policy', error.message);
+    throw error;
   }
   return raw;
 }
