@@ -12,6 +12,9 @@ export interface AwsErrorSpec {
 }
 
 export class AwsError extends Error {
+  /** Why an authorization failed, statement by statement: logged, never sent to the client. */
+  trace?: string[];
+
   constructor(
     readonly spec: AwsErrorSpec,
     message: string,
