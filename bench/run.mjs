@@ -3,6 +3,7 @@
 //
 //   node bench/run.mjs [--quick] [--duration S] [--url URL [--pid PID]]
 //                      [--vs URL [--vs-pid PID] | --vs-fauxqs | --vs-local-aws-sqs] [--json FILE]
+//   node bench/run.mjs --workloads backlog [--backlog-messages N] [--rss-limit-mib M]
 
 import { parseArgs } from 'node:util';
 import { existsSync, mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqsJsonClient } from './lib/sqs-client.mjs';
 import { startServer, freePort, peakRssBytes } from './lib/proc.mjs';
-import { runScenario, WORKLOADS, MIN_BODY_SIZE } from './lib/workloads.mjs';
+import { runScenario, WORKLOADS, DEFAULT_WORKLOADS, MIN_BODY_SIZE } from './lib/workloads.mjs';
+import { runBacklog, describeBacklog } from './lib/backlog.mjs';
 import { renderTable, fmt } from './lib/table.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -36,13 +38,19 @@ Workloads
   --duration S           seconds per scenario (default 5)
   --quick                short smoke: 1 s per scenario, 0.3 s warmup
   --warmup S             warmup seconds per target before the scenarios (default 1)
-  --workloads LIST       comma list of send,batch,e2e (default: all)
-  --sizes LIST           body sizes in bytes (default: 256,4096)
-  --concurrency LIST     loop counts (default: 8,32)
-  --wait-seconds N       ReceiveMessage WaitTimeSeconds for e2e consumers, 1..20 (default 20)
+  --workloads LIST       comma list of send,batch,e2e,backlog (default: send,batch,e2e)
+  --sizes LIST           body sizes in bytes (default: 256,4096; backlog: 1024)
+  --concurrency LIST     loop counts (default: 8,32; backlog: 8)
+  --wait-seconds N       ReceiveMessage WaitTimeSeconds for e2e consumers and the backlog
+                         sample, 1..20 (default 20)
   --drain-timeout S      e2e: give up draining after S seconds (default 30)
   --max-backlog N        e2e: producers pause while N messages are sent but not yet
                          deleted (default 100 x concurrency; 0 = unbounded)
+
+Backlog (--workloads backlog: fill one queue, watch the server's RSS; not run by default)
+  --backlog-messages N   messages to fill the queue with (default 1000000)
+  --backlog-sample N     then receive and delete N of them from the full queue (default 20000)
+  --rss-limit-mib M      the row fails when the server's RSS goes above M MiB (default 300)
 
 Other
   --json FILE            also write the results as JSON
@@ -74,12 +82,15 @@ try {
       duration: { type: 'string' },
       quick: { type: 'boolean' },
       warmup: { type: 'string' },
-      workloads: { type: 'string', default: 'send,batch,e2e' },
-      sizes: { type: 'string', default: '256,4096' },
-      concurrency: { type: 'string', default: '8,32' },
+      workloads: { type: 'string' },
+      sizes: { type: 'string' },
+      concurrency: { type: 'string' },
       'wait-seconds': { type: 'string', default: '20' },
       'drain-timeout': { type: 'string', default: '30' },
       'max-backlog': { type: 'string' },
+      'backlog-messages': { type: 'string', default: '1000000' },
+      'backlog-sample': { type: 'string', default: '20000' },
+      'rss-limit-mib': { type: 'string', default: '300' },
       json: { type: 'string' },
       'access-key': { type: 'string', default: 'AKIDEXAMPLE' },
       'secret-key': { type: 'string', default: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
@@ -105,10 +116,16 @@ const list = (v, name, opts) => v.split(',').filter(Boolean).map((x) => num(x, n
 
 const durationS = args.duration != null ? num(args.duration, '--duration', { min: 0.1 }) : args.quick ? 1 : 5;
 const warmupS = args.warmup != null ? num(args.warmup, '--warmup', { min: 0 }) : args.quick ? 0.3 : 1;
-const workloads = args.workloads.split(',').filter(Boolean);
-for (const w of workloads) if (!WORKLOADS[w]) usage(`unknown workload ${w} (send, batch, e2e)`);
-const sizes = list(args.sizes, '--sizes', { min: MIN_BODY_SIZE, max: 256 * 1024, int: true });
-const concurrencies = list(args.concurrency, '--concurrency', { min: 1, max: 1024, int: true });
+const workloads = args.workloads ? args.workloads.split(',').filter(Boolean) : DEFAULT_WORKLOADS;
+for (const w of workloads) if (!WORKLOADS[w]) usage(`unknown workload ${w} (${Object.keys(WORKLOADS).join(', ')})`);
+// --sizes and --concurrency apply to every workload; without them, backlog has its own defaults
+const sizesFor = (w) => list(args.sizes ?? (w === 'backlog' ? '1024' : '256,4096'), '--sizes', { min: MIN_BODY_SIZE, max: 256 * 1024, int: true });
+const concurrenciesFor = (w) => list(args.concurrency ?? (w === 'backlog' ? '8' : '8,32'), '--concurrency', { min: 1, max: 1024, int: true });
+for (const w of workloads) if (!sizesFor(w).length || !concurrenciesFor(w).length) usage('empty --sizes or --concurrency');
+if (!workloads.length) usage('empty --workloads');
+const backlogMessages = num(args['backlog-messages'], '--backlog-messages', { min: 1, int: true });
+const backlogSample = num(args['backlog-sample'], '--backlog-sample', { min: 0, int: true });
+const rssLimitMiB = num(args['rss-limit-mib'], '--rss-limit-mib', { min: 1 });
 const waitSeconds = num(args['wait-seconds'], '--wait-seconds', { min: 1, max: 20, int: true });
 const drainTimeoutMs = num(args['drain-timeout'], '--drain-timeout', { min: 1 }) * 1000;
 const maxBacklogArg = args['max-backlog'] != null ? num(args['max-backlog'], '--max-backlog', { min: 0, int: true }) : null;
@@ -162,11 +179,13 @@ async function startSealq() {
     command: process.execPath,
     args: [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
     cwd: REPO,
+    // The server verifies signatures: make the harness's key the default account's root key.
+    env: { ...process.env, SEALQ_ROOT_ACCESS_KEY_ID: creds.accessKeyId, SEALQ_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey },
     endpoint,
     timeoutMs: serverTimeoutMs,
   });
   started.push(server);
-  return { endpoint, pid: server.pid, server };
+  return { endpoint, pid: server.pid, server, dataDir };
 }
 
 async function startPeer(peer) {
@@ -213,11 +232,16 @@ try {
   for (const t of targets) t.client = new SqsJsonClient(t.endpoint, creds);
 
   const scenarios = [];
-  for (const w of workloads) for (const size of sizes) for (const c of concurrencies) scenarios.push({ workload: w, bodySize: size, concurrency: c });
+  for (const w of workloads) {
+    for (const size of sizesFor(w)) for (const c of concurrenciesFor(w)) scenarios.push({ workload: w, bodySize: size, concurrency: c });
+  }
+  const timed = scenarios.filter((sc) => sc.workload !== 'backlog').length;
+  const backlogs = scenarios.length - timed;
   const perScenario = durationS * targets.length;
   log(
-    `${scenarios.length} scenarios x ${targets.length} target(s), ${durationS} s each ` +
-      `(~${Math.ceil(scenarios.length * perScenario + warmupS * targets.length)} s plus e2e drains)`,
+    `${scenarios.length} scenarios x ${targets.length} target(s)` +
+      (timed ? `, ${durationS} s each (~${Math.ceil(timed * perScenario + warmupS * targets.length)} s plus e2e drains)` : '') +
+      (backlogs ? `; ${backlogs} backlog fill(s) of ${fmt.int(backlogMessages)} messages` : ''),
   );
 
   const common = { waitSeconds, drainTimeoutMs };
@@ -232,8 +256,8 @@ try {
           pid: null,
           queueName: `bench-${runId}-t${ti}-warmup-${w}`,
           workload: w,
-          bodySize: sizes[0],
-          concurrency: Math.min(8, Math.max(...concurrencies)),
+          bodySize: scenarios[0].bodySize,
+          concurrency: Math.min(8, Math.max(...scenarios.map((sc) => sc.concurrency))),
           durationMs: (warmupS * 1000) / 2,
           maxBacklog: 800,
         });
@@ -247,16 +271,33 @@ try {
       const label = `${sc.workload} ${fmt.size(sc.bodySize)} c${sc.concurrency}`;
       if (t.server?.exited) throw new Error(`${t.name} exited (${JSON.stringify(t.server.exited)}); last output:\n  ${t.server.tail.join('\n  ')}`);
       let r;
+      const queueName = `bench-${runId}-t${ti}-${sc.workload}-${sc.bodySize}-c${sc.concurrency}`;
       try {
-        r = await runScenario({
-          ...common,
-          client: t.client,
-          pid: t.pid,
-          queueName: `bench-${runId}-t${ti}-${sc.workload}-${sc.bodySize}-c${sc.concurrency}`,
-          ...sc,
-          durationMs: durationS * 1000,
-          maxBacklog: maxBacklogArg ?? 100 * sc.concurrency,
-        });
+        if (sc.workload === 'backlog') {
+          log(`  ${t.name.padEnd(nameWidth)} ${label}: filling ${fmt.int(backlogMessages)} messages`);
+          r = await runBacklog({
+            ...common,
+            ...sc,
+            client: t.client,
+            pid: t.pid,
+            dataDir: t.dataDir ?? null,
+            queueName,
+            backlogMessages,
+            sampleMessages: Math.min(backlogSample, backlogMessages),
+            rssLimitBytes: rssLimitMiB * 1024 * 1024,
+            log,
+          });
+        } else {
+          r = await runScenario({
+            ...common,
+            client: t.client,
+            pid: t.pid,
+            queueName,
+            ...sc,
+            durationMs: durationS * 1000,
+            maxBacklog: maxBacklogArg ?? 100 * sc.concurrency,
+          });
+        }
       } catch (e) {
         r = { ...sc, error: e.message, failures: [e.message], calls: {}, messages: 0, msgsPerSec: null };
       }
@@ -268,6 +309,7 @@ try {
           ` srv ${fmt.us(r.serverCpuUsPerMsg)} us/msg ${fmt.pct(r.serverCpuPct)} cli ${fmt.pct(r.clientCpuPct)}${extra}` +
           (r.failures.length ? `  FAIL: ${r.failures.join('; ')}` : ''),
       );
+      if (r.backlog) for (const line of describeBacklog(r)) log(`    ${line}`);
       if (r.failures.length && ti === 0) exitCode = 1;
     }
     results.push(row);
@@ -334,32 +376,36 @@ if (results.length) {
       const ca = a.calls?.[call];
       const cb = b?.calls?.[call];
       const first = i === 0;
+      // the scenario's figures on its first line; a phase of its own (backlog: the receive
+      // sample) on the line of that call
+      const pa = first ? a : a.perCall?.[call];
+      const pb = first ? b : b?.perCall?.[call];
       const r = [
         first ? WORKLOADS[row.workload].title : '',
         first ? fmt.size(row.bodySize) : '',
         first ? String(row.concurrency) : '',
         call,
-        first ? fmt.int(a.msgsPerSec) : '',
+        pa ? fmt.int(pa.msgsPerSec) : '',
         ca ? fmt.int(ca.calls) : '-',
         ca ? String(ca.errors + ca.entryFailures) : '-',
         fmt.ms(ca?.p50Ms),
         fmt.ms(ca?.p99Ms),
-        first ? fmt.us(a.serverCpuUsPerMsg) : '',
-        first ? fmt.pct(a.serverCpuPct) : '',
-        first ? fmt.pct(a.clientCpuPct) : '',
+        pa ? fmt.us(pa.serverCpuUsPerMsg) : '',
+        pa ? fmt.pct(pa.serverCpuPct) : '',
+        pa ? fmt.pct(pa.clientCpuPct) : '',
       ];
       if (vs) {
         r.push(
-          first ? fmt.int(b.msgsPerSec) : '',
+          pb ? fmt.int(pb.msgsPerSec) : '',
           cb ? String(cb.errors + cb.entryFailures) : '-',
           fmt.ms(cb?.p50Ms),
           fmt.ms(cb?.p99Ms),
-          first ? fmt.us(b.serverCpuUsPerMsg) : '',
-          first ? fmt.pct(b.serverCpuPct) : '',
-          first ? fmt.ratio(a.msgsPerSec, b.msgsPerSec) : '',
+          pb ? fmt.us(pb.serverCpuUsPerMsg) : '',
+          pb ? fmt.pct(pb.serverCpuPct) : '',
+          pa && pb ? fmt.ratio(pa.msgsPerSec, pb.msgsPerSec) : '',
           fmt.ratio(ca?.p50Ms, cb?.p50Ms),
           fmt.ratio(ca?.p99Ms, cb?.p99Ms),
-          first ? fmt.ratio(a.serverCpuUsPerMsg, b.serverCpuUsPerMsg) : '',
+          pa && pb ? fmt.ratio(pa.serverCpuUsPerMsg, pb.serverCpuUsPerMsg) : '',
         );
         r.push(first ? (vs ? `${check(a)} / ${check(b)}` : check(a)) : '');
       } else {
@@ -381,6 +427,9 @@ if (results.length) {
   out.push(renderTable(cols, rows));
   out.push('');
   out.push('msgs/s: messages acknowledged per second (end-to-end: sent, received and deleted, drain included).');
+  if (workloads.includes('backlog')) {
+    out.push('backlog: SendMessageBatch line = the fill; ReceiveMessage line = receive + delete of the sample from the full queue.');
+  }
   out.push('p50/p99: latency per call of that type (ReceiveMessage includes long-poll waiting).');
   out.push('srv us/msg: server CPU time (utime+stime of its process tree, /proc) per message; srv/cli cpu: % of one core.');
   if (vs) out.push(`ratios are ${A}/${B}: msgs/s > 1 means ${A} is faster; p50, p99, us/msg < 1 mean ${A} is cheaper.`);
@@ -395,6 +444,7 @@ if (results.length) {
             (e.maxBacklog ? `producers paused ${e.producerWaitPct.toFixed(0)}% at backlog ${e.maxBacklog}` : 'backlog unbounded'),
         );
       }
+      if (r.backlog) for (const [i, line] of describeBacklog(r).entries()) out.push(`  ${i ? '  ' : `${r.target} `}${line}`);
       for (const f of r.failures) out.push(`  FAIL ${r.target} ${r.workload} ${fmt.size(r.bodySize)} c${r.concurrency}: ${f}`);
     }
   }
@@ -420,7 +470,17 @@ if (args.json) {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model?.trim() ?? null,
     totalMemBytes: totalmem(),
-    options: { durationS, warmupS, workloads, sizes, concurrencies, waitSeconds, drainTimeoutMs, maxBacklog: maxBacklogArg ?? '100 x concurrency' },
+    options: {
+      durationS,
+      warmupS,
+      workloads,
+      sizes: [...new Set(workloads.flatMap(sizesFor))],
+      concurrencies: [...new Set(workloads.flatMap(concurrenciesFor))],
+      waitSeconds,
+      drainTimeoutMs,
+      maxBacklog: maxBacklogArg ?? '100 x concurrency',
+      ...(workloads.includes('backlog') ? { backlogMessages, backlogSample, rssLimitMiB } : {}),
+    },
     targets: targets.map((t) => ({ name: t.name, endpoint: t.endpoint, pid: t.pid ?? null, peakRssBytes: t.peakRss ?? null })),
     client: { cpuUs: cliTotal.user + cliTotal.system, wallS: wallTotalS },
     results: results.flatMap((row) => row.byTarget),

@@ -1,5 +1,5 @@
 // Process helpers: start/stop a server child, free ports, and /proc accounting
-// (CPU ticks of a process tree, peak RSS).
+// (CPU ticks of a process tree, resident memory).
 
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -82,6 +82,75 @@ export function peakRssBytes(pid) {
     return m ? Number(m[1]) * 1024 : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Memory figures from /proc/<pid>/status, in bytes: rss (VmRSS) and its parts anon (RssAnon),
+ * file (RssFile: mapped files, e.g. shared libraries) and shmem (RssShmem), plus hwm (VmHWM,
+ * the peak RSS of the process lifetime). Null if the process cannot be read.
+ */
+export function memoryBytes(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kb = (key) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(text);
+    return m ? Number(m[1]) * 1024 : null;
+  };
+  const rss = kb('VmRSS');
+  if (rss == null) return null;
+  return { rss, anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem'), hwm: kb('VmHWM') };
+}
+
+/**
+ * Samples the VmRSS of `pid` every `intervalMs` (and at every phase change), keeping the
+ * maximum of each named phase and a timeline. Sampling runs on this process's event loop, so
+ * a busy client samples late, never early; VmHWM catches what falls between two samples.
+ */
+export class RssSampler {
+  constructor(pid, intervalMs = 250) {
+    this.pid = pid;
+    this.t0 = Date.now();
+    this.phases = {}; // name -> { maxBytes, maxAtS, maxParts, lastBytes, samples }
+    this.timeline = []; // [seconds since start, VmRSS bytes, phase]
+    this.current = null;
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Starts phase `name` (closing the previous one with a last sample). */
+  phase(name) {
+    if (this.current) this.sample();
+    this.current = this.phases[name] ??= { maxBytes: null, maxAtS: null, maxParts: null, lastBytes: null, samples: 0 };
+    this.currentName = name;
+    return this.sample();
+  }
+
+  /** Takes one sample now; returns the memory figures (or null). */
+  sample() {
+    const m = memoryBytes(this.pid);
+    if (!m || !this.current) return m;
+    const p = this.current;
+    const at = (Date.now() - this.t0) / 1000;
+    p.samples++;
+    p.lastBytes = m.rss;
+    if (p.maxBytes == null || m.rss > p.maxBytes) {
+      p.maxBytes = m.rss;
+      p.maxAtS = at;
+      p.maxParts = { anon: m.anon, file: m.file, shmem: m.shmem };
+    }
+    this.timeline.push([Math.round(at * 100) / 100, m.rss, this.currentName]);
+    return m;
+  }
+
+  stop() {
+    if (this.current) this.sample();
+    clearInterval(this.timer);
+    this.current = null;
   }
 }
 

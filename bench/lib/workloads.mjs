@@ -10,7 +10,10 @@ export const WORKLOADS = {
   send: { title: 'SendMessage', calls: ['SendMessage'] },
   batch: { title: 'SendMessageBatch(10)', calls: ['SendMessageBatch'] },
   e2e: { title: 'end-to-end', calls: ['SendMessageBatch', 'ReceiveMessage', 'DeleteMessageBatch'] },
+  // Not in the default set: fills a queue with --backlog-messages (run by lib/backlog.mjs).
+  backlog: { title: 'backlog', calls: ['SendMessageBatch', 'ReceiveMessage', 'DeleteMessageBatch'] },
 };
+export const DEFAULT_WORKLOADS = ['send', 'batch', 'e2e'];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
