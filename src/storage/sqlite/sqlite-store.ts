@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomToken48 } from '../../shared/ids.js';
 import type {
@@ -26,7 +26,7 @@ import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
 
 export interface SqliteOptions {
-  /** Bytes of recently sent message content kept in memory for fast receives (default 64 MiB). */
+  /** Bytes of recently sent message content kept in memory for fast receives (default 16 MiB). */
   contentCacheBytes?: number;
   /** A directory for `sealq.db`, or ':memory:' for a throwaway database. */
   dataDir: string;
@@ -93,6 +93,9 @@ interface ContentRow {
   deduplication_id: string | null;
 }
 
+/** WAL size past which the serving thread completes a checkpoint itself. */
+const WAL_RESTART_BYTES = 64 * 1024 * 1024;
+
 /** Rows deleted per commit by purges and by the cleanup after DeleteQueue. */
 const CHUNK = 5000;
 
@@ -138,6 +141,8 @@ export class SqliteStore implements SqsStore {
   private orphanSweep: NodeJS.Immediate | NodeJS.Timeout | undefined;
   private closed = false;
   private checkpointer: Checkpointer | undefined;
+  private walFile: string | undefined;
+  private walWatch: NodeJS.Timeout | undefined;
 
   constructor(options: SqliteOptions) {
     let file = ':memory:';
@@ -152,6 +157,9 @@ export class SqliteStore implements SqsStore {
       this.checkpointer = new Checkpointer(file, () => {
         if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
       });
+      this.walFile = `${file}-wal`;
+      this.walWatch = setInterval(() => this.finishCheckpoint(), 1000);
+      this.walWatch.unref();
     }
     this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = OFF');
@@ -171,7 +179,7 @@ export class SqliteStore implements SqsStore {
     this.nextId = highest + 1;
     const orphaned = this.s.orphanQueueIds.all().map((r) => r.queue_id);
     if (orphaned.length > 0) this.dropOrphans(orphaned);
-    this.cache = new ContentCache(options.contentCacheBytes ?? 64 * 1024 * 1024);
+    this.cache = new ContentCache(options.contentCacheBytes ?? 16 * 1024 * 1024);
   }
 
   private prepareStatements() {
@@ -467,6 +475,23 @@ export class SqliteStore implements SqsStore {
     };
   }
 
+  /**
+   * Under steady writes the worker's checkpoints never catch up with the last frames, so SQLite
+   * never gets to restart the WAL and it grows without bound. Once it is large, the serving thread
+   * checkpoints between two commits: the worker has already copied nearly everything, so this
+   * costs little, and the next write starts the WAL over (trimmed to journal_size_limit).
+   */
+  private finishCheckpoint(): void {
+    if (this.closed || !this.walFile || this.db.inTransaction) return;
+    let size = 0;
+    try {
+      size = statSync(this.walFile).size;
+    } catch {
+      return;
+    }
+    if (size > WAL_RESTART_BYTES) this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
   private recordHighestId(): void {
     const highest = this.nextId - 1;
     if (highest > this.recordedId) {
@@ -643,6 +668,7 @@ export class SqliteStore implements SqsStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.walWatch);
     if (this.orphanSweep) {
       clearImmediate(this.orphanSweep as NodeJS.Immediate);
       clearTimeout(this.orphanSweep as NodeJS.Timeout);
