@@ -46,6 +46,8 @@ export interface RawRequest {
   path: string;
   query: string;
   headers: IncomingMessage['headers'];
+  /** Repeated headers kept apart: SigV4 joins them with ',' where node's `headers` uses ', '. */
+  headersDistinct?: IncomingMessage['headersDistinct'];
   body: Buffer;
   secure: boolean;
   sourceIp?: string;
@@ -74,7 +76,13 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
   const protocol: WireProtocol = request.headers['x-amz-target'] ? 'json' : 'query';
   try {
     const caller = deps.identity.authenticator.authenticate(
-      { method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body },
+      {
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        headers: request.headersDistinct ?? request.headers,
+        body: request.body,
+      },
       deps.clock.now(),
     );
     const callerContext: CallerContext = { principal: caller.principal, secure: request.secure, sourceIp: request.sourceIp };

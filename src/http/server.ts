@@ -31,7 +31,11 @@ export function createHttpFront(deps: HttpDependencies): Server {
     : (handler: Parameters<typeof createHttpServer>[1]) => createHttpServer({ keepAliveTimeout: 65_000 }, handler);
   return create((req, res) => {
     const requestId = newUuid();
-    const [path, query = ''] = (req.url ?? '/').split('?', 2);
+    // Only the first '?' separates path and query; the query may hold more.
+    const url = req.url ?? '/';
+    const mark = url.indexOf('?');
+    const path = mark < 0 ? url : url.slice(0, mark);
+    const query = mark < 0 ? '' : url.slice(mark + 1);
     if (req.method === 'GET' && path === '/health') {
       return send(res, requestId, {
         status: 200,
@@ -79,6 +83,7 @@ export function createHttpFront(deps: HttpDependencies): Server {
         path,
         query,
         headers: req.headers,
+        headersDistinct: req.headersDistinct,
         body,
         secure: 'encrypted' in req.socket && req.socket.encrypted === true,
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
