@@ -44,7 +44,7 @@ async function startServices(config: Config, store: SqliteStore, clock: Clock): 
   const sqs = new SqsService(store, clock, config.region, identity.authorizer);
   await sqs.start();
   const iam = new QueryService<CallerContext>(iamModel, identity.iam, implementedIamActions, (ctx, action, input) =>
-    authorizeIam(identity.authorizer, ctx, action, input),
+    authorizeIam(identity.authorizer, ctx, action, input, identity.directory),
   );
   const sts = new QueryService<CallerContext>(stsModel, identity.sts, new Set(['GetCallerIdentity', 'AssumeRole']));
   return { sqs, identity, iam, sts };
@@ -55,7 +55,14 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
   const logger = options.logger ?? pino({ level: config.logLevel, base: undefined });
   const clock = options.clock ?? systemClock;
   const store = new SqliteStore({ dataDir: config.dataDir, durability: config.durability });
-  let services = await startServices(config, store, clock);
+  let services: Services;
+  try {
+    services = await startServices(config, store, clock);
+  } catch (error) {
+    // A bad bootstrap file must not leave the database open behind it.
+    await store.close();
+    throw error;
+  }
   if (services.identity.root.generated) {
     // Printed once, when they are made; afterwards they are in the data directory's key file.
     process.stdout.write(

@@ -3,12 +3,18 @@ import { authErrors } from './auth-errors.js';
 
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
+let lastText = '';
+let lastMs: number | undefined;
+
 /** Parses `YYYYMMDDTHHMMSSZ`; undefined unless it names a real instant. */
 export function parseAmzDate(text: string): number | undefined {
+  // Requests signed in the same second share their date: remember the last one parsed.
+  if (text === lastText) return lastMs;
   const m = AMZ_DATE.exec(text);
-  if (!m) return undefined;
-  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-  return formatAmzDate(ms) === text ? ms : undefined;
+  const ms = m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : undefined;
+  lastText = text;
+  lastMs = ms !== undefined && formatAmzDate(ms) === text ? ms : undefined;
+  return lastMs;
 }
 
 export function formatAmzDate(ms: number): string {

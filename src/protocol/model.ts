@@ -104,11 +104,19 @@ export function toInternal(shape: Shape, value: unknown): unknown {
   }
 }
 
+export interface WireOptions {
+  /**
+   * Keep the empty lists a service returned. AWS: IAM and STS answer an empty list as an empty
+   * element (`<AttachedPolicies/>`, which SDKs read as []); SQS leaves optional empty lists out.
+   */
+  keepEmptyLists?: boolean;
+}
+
 /**
  * The inverse, for outputs: camelCase → wire names, Buffers → base64. Empty lists that the model
- * does not require are left out, as AWS leaves them out.
+ * does not require are left out, as AWS leaves them out (unless `keepEmptyLists`).
  */
-export function toWire(shape: Shape, value: unknown): unknown {
+export function toWire(shape: Shape, value: unknown, options: WireOptions = {}): unknown {
   if (value === undefined || value === null) return undefined;
   switch (shape.type) {
     case 'structure': {
@@ -117,17 +125,17 @@ export function toWire(shape: Shape, value: unknown): unknown {
       for (const m of planOf(shape)) {
         const inner = v[m.internal];
         if (inner === undefined) continue;
-        if (m.omitEmptyList && (inner as unknown[]).length === 0) continue;
-        out[m.wire] = toWire(m.shape, inner);
+        if (m.omitEmptyList && !options.keepEmptyLists && (inner as unknown[]).length === 0) continue;
+        out[m.wire] = toWire(m.shape, inner, options);
       }
       return out;
     }
     case 'list':
-      return (value as unknown[]).map((item) => toWire(shape.member, item));
+      return (value as unknown[]).map((item) => toWire(shape.member, item, options));
     case 'map': {
       const out: Record<string, unknown> = {};
       const v = value as Record<string, unknown>;
-      for (const key in v) out[key] = toWire(shape.value, v[key]);
+      for (const key in v) out[key] = toWire(shape.value, v[key], options);
       return out;
     }
     case 'blob':

@@ -31,7 +31,8 @@ export class QueryService<Ctx> {
       action.charAt(0).toLowerCase() + action.slice(1)
     ];
     const result = await method.call(this.core, ctx, input);
-    const wire = operation.output ? toWire(operation.output, result) : undefined;
+    // AWS: IAM and STS return empty lists as empty elements, not by leaving them out.
+    const wire = operation.output ? toWire(operation.output, result, { keepEmptyLists: true }) : undefined;
     return encodeQueryResult(action, operation, wire, requestId, this.model.metadata.xmlNamespace);
   }
 

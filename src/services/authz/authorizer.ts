@@ -1,3 +1,4 @@
+import type { DecisionReason } from '../../policy/index.js';
 import type { Principal } from '../iam/entities.js';
 
 /** One authorization question: may this principal do this action on this resource? */
@@ -20,6 +21,13 @@ export interface AuthorizationDecision {
   decision: 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
   /** Human-readable lines saying which statements decided, for logs and `sealq explain`. */
   explanation: string[];
+  /**
+   * Whether a statement of the resource policy itself allowed (for an Allow decision). AWS: role
+   * trust policies and KMS key policies must allow explicitly; an identity allow alone is not enough.
+   */
+  resourcePolicyAllowed?: boolean;
+  /** The evaluator's reason (e.g. `cross-account-needs-identity-allow`), for error messages. */
+  reason?: DecisionReason;
 }
 
 export interface Authorizer {

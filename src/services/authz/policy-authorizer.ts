@@ -18,6 +18,11 @@ export class PolicyAuthorizer implements Authorizer {
 
   authorize(request: AuthorizationRequest): AuthorizationDecision {
     const p = request.principal;
+    // AWS: the root user may do anything in its own account; only a policy could deny it, and
+    // without a resource or session policy there is none to consult.
+    if (p.type === 'Account' && p.accountId === request.resourceAccountId && !request.resourcePolicy && !p.sessionPolicy) {
+      return { decision: 'Allow', explanation: [`Allowed: ${p.arn} is the root user of the resource's account.`] };
+    }
     const now = this.clock.now();
     const context: RequestContext = {
       principal: {
@@ -41,7 +46,12 @@ export class PolicyAuthorizer implements Authorizer {
     const resourcePolicy = request.resourcePolicy ? this.named([request.resourcePolicy], 'resource')[0] : undefined;
     const sessionPolicies = p.sessionPolicy ? this.named([{ name: 'session policy', document: p.sessionPolicy }], 'identity') : undefined;
     const decision = evaluate(context, { identityPolicies, resourcePolicy, sessionPolicies });
-    return { decision: decision.decision, explanation: explain(decision) };
+    return {
+      decision: decision.decision,
+      explanation: explain(decision),
+      reason: decision.reason,
+      resourcePolicyAllowed: decision.decision === 'Allow' && decision.matched.some((m) => m.kind === 'resource' && m.effect === 'Allow'),
+    };
   }
 
   private named(policies: Array<{ name: string; document: string }>, kind: 'identity' | 'resource'): NamedPolicy[] {

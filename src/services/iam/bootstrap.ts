@@ -29,9 +29,19 @@ export interface BootstrapAccount {
 
 const text = (doc: unknown): string => (typeof doc === 'string' ? doc : JSON.stringify(doc));
 
-function inline(policies: Record<string, unknown> | undefined): Record<string, string> {
+/** Validates a declared policy; a bad one stops the start with where it is and what is wrong. */
+function checked(doc: unknown, kind: 'identity' | 'resource', where: string): string {
+  try {
+    return checkPolicyDocument(text(doc), kind);
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    throw new Error(`bootstrap: ${where}: ${e.code ? `${e.code}: ` : ''}${e.message}`);
+  }
+}
+
+function inline(policies: Record<string, unknown> | undefined, where: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, doc] of Object.entries(policies ?? {})) out[name] = checkPolicyDocument(text(doc), 'identity');
+  for (const [name, doc] of Object.entries(policies ?? {})) out[name] = checked(doc, 'identity', `${where} policy ${name}`);
   return out;
 }
 
@@ -52,7 +62,7 @@ export async function applyBootstrap(dir: IdentityDirectory, accounts: Bootstrap
       const path = p.path ?? '/';
       const arn = `arn:aws:iam::${accountId}:policy${path}${p.name}`;
       const existing = dir.policies.get(arn);
-      const document = checkPolicyDocument(text(p.document), 'identity');
+      const document = checked(p.document, 'identity', `account ${accountId} managed policy ${p.name}`);
       const policy: ManagedPolicyEntity = existing
         ? { ...existing, versions: existing.versions.map((v) => (v.versionId === existing.defaultVersionId ? { ...v, document } : v)) }
         : {
@@ -81,7 +91,7 @@ export async function applyBootstrap(dir: IdentityDirectory, accounts: Bootstrap
         arn: `arn:aws:iam::${accountId}:group${path}${g.name}`,
         createdAt: existing?.createdAt ?? now,
         members: existing?.members ?? [],
-        inlinePolicies: inline(g.policies),
+        inlinePolicies: inline(g.policies, `account ${accountId} group ${g.name}`),
         attachedPolicies: g.attachedPolicies ?? [],
       };
       await dir.saveGroup(group);
@@ -97,7 +107,7 @@ export async function applyBootstrap(dir: IdentityDirectory, accounts: Bootstrap
         arn: `arn:aws:iam::${accountId}:user${path}${u.name}`,
         createdAt: existing?.createdAt ?? now,
         tags: existing?.tags ?? [],
-        inlinePolicies: inline(u.policies),
+        inlinePolicies: inline(u.policies, `account ${accountId} user ${u.name}`),
         attachedPolicies: u.attachedPolicies ?? [],
       };
       await dir.saveUser(user);
@@ -129,10 +139,10 @@ export async function applyBootstrap(dir: IdentityDirectory, accounts: Bootstrap
         path,
         arn: `arn:aws:iam::${accountId}:role${path}${r.name}`,
         createdAt: existing?.createdAt ?? now,
-        trustPolicy: checkPolicyDocument(text(r.trustPolicy), 'resource'),
+        trustPolicy: checked(r.trustPolicy, 'resource', `account ${accountId} role ${r.name} trust policy`),
         maxSessionDurationSeconds: r.maxSessionDuration ?? 3600,
         tags: existing?.tags ?? [],
-        inlinePolicies: inline(r.policies),
+        inlinePolicies: inline(r.policies, `account ${accountId} role ${r.name}`),
         attachedPolicies: r.attachedPolicies ?? [],
       };
       await dir.saveRole(role);

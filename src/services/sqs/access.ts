@@ -1,3 +1,4 @@
+import type { DecisionReason } from '../../policy/index.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import { sqsErrors } from './errors.js';
 import type { Queue } from './queues.js';
@@ -21,6 +22,20 @@ const OWNER_ONLY = new Set([
   'CancelMessageMoveTask',
   'ListMessageMoveTasks',
 ]);
+
+/** AWS names the kind of policy that lacked an Allow: across accounts that can be either side. */
+function missingAllow(reason: DecisionReason | undefined): string {
+  switch (reason) {
+    case 'cross-account-needs-resource-allow':
+      return 'no resource-based policy';
+    case 'session-policy-implicit-deny':
+      return 'no session policy';
+    case 'boundary-implicit-deny':
+      return 'no permissions boundary';
+    default:
+      return 'no identity-based policy';
+  }
+}
 
 /** Authorizes SQS actions: the caller's identity policies and the queue's Policy attribute. */
 export class QueueAccess {
@@ -55,13 +70,8 @@ export class QueueAccess {
       sourceIp: ctx.sourceIp,
     });
     if (decision.decision === 'Allow') return;
-    throw denied(
-      decision.decision === 'ExplicitDeny'
-        ? 'with an explicit deny'
-        : resourceAccountId === ctx.principal.accountId
-          ? `because no identity-based policy allows the sqs:${action} action`
-          : `because no resource-based policy allows the sqs:${action} action`,
-      decision.explanation,
-    );
+    const reason =
+      decision.decision === 'ExplicitDeny' ? 'with an explicit deny' : `because ${missingAllow(decision.reason)} allows the sqs:${action} action`;
+    throw denied(reason, decision.explanation);
   }
 }

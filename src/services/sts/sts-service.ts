@@ -32,9 +32,14 @@ export class StsService {
         `1 validation error detected: Value '${input.roleSessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
       );
     }
-    const deny = () =>
-      iamErrors.accessDenied(`User: ${ctx.principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${input.roleArn}`);
-    if (!role) throw deny();
+    const deny = (trace: string[] = []) => {
+      const error = iamErrors.accessDenied(
+        `User: ${ctx.principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${input.roleArn}`,
+      );
+      error.trace = trace;
+      return error;
+    };
+    if (!role) throw deny([`no role ${input.roleArn}`]);
     const decision = this.authorizer.authorize({
       principal: ctx.principal,
       action: 'sts:AssumeRole',
@@ -45,7 +50,12 @@ export class StsService {
       secure: ctx.secure,
       sourceIp: ctx.sourceIp,
     });
-    if (decision.decision !== 'Allow') throw deny();
+    if (decision.decision !== 'Allow') throw deny(decision.explanation);
+    // AWS: a role trust policy must allow the caller itself; an identity policy allowing
+    // sts:AssumeRole is not enough on its own (nor is being the account's root user).
+    if (!decision.resourcePolicyAllowed) {
+      throw deny([...decision.explanation, `the trust policy of ${role.arn} does not allow this caller`]);
+    }
 
     const duration = input.durationSeconds ?? 3600;
     if (!Number.isInteger(duration) || duration < 900 || duration > role.maxSessionDurationSeconds) {
