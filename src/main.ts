@@ -5,6 +5,9 @@ import type { CallerContext } from './http/pipeline.js';
 import { createHttpFront, listen } from './http/server.js';
 import { iamModel } from './protocol/iam/iam-model.js';
 import { QueryService } from './protocol/query-service.js';
+import { JsonService } from './protocol/json-service.js';
+import { kmsModel } from './protocol/kms/kms-model.js';
+import { implementedKmsActions } from './services/kms/kms-service.js';
 import { stsModel } from './protocol/sts/sts-model.js';
 import { authorizeIam } from './services/iam/iam-access.js';
 import { implementedIamActions } from './services/iam/iam-service.js';
@@ -37,6 +40,7 @@ interface Services {
   identity: Identity;
   iam: QueryService<CallerContext>;
   sts: QueryService<CallerContext>;
+  kms: JsonService<CallerContext>;
 }
 
 async function startServices(config: Config, store: SqliteStore, clock: Clock): Promise<Services> {
@@ -47,7 +51,8 @@ async function startServices(config: Config, store: SqliteStore, clock: Clock): 
     authorizeIam(identity.authorizer, ctx, action, input, identity.directory),
   );
   const sts = new QueryService<CallerContext>(stsModel, identity.sts, new Set(['GetCallerIdentity', 'AssumeRole']));
-  return { sqs, identity, iam, sts };
+  const kms = new JsonService<CallerContext>(kmsModel, identity.kms, implementedKmsActions);
+  return { sqs, identity, iam, sts, kms };
 }
 
 /** The composition root: config → storage → services → HTTP server, listening. */
@@ -62,6 +67,11 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     // A bad bootstrap file must not leave the database open behind it.
     await store.close();
     throw error;
+  }
+  if (services.identity.rootKey.generated) {
+    process.stdout.write(
+      JSON.stringify({ level: 30, time: clock.now(), msg: 'generated a KMS root key in the data directory (root.key, mode 0600); back it up' }) + '\n',
+    );
   }
   if (services.identity.root.generated) {
     // Printed once, when they are made; afterwards they are in the data directory's key file.
@@ -93,6 +103,9 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     },
     get sts() {
       return services.sts;
+    },
+    get kms() {
+      return services.kms;
     },
     reset: async () => {
       services.sqs.stop();

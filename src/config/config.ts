@@ -25,6 +25,9 @@ export interface Config {
   tlsKey: string | undefined;
   /** Accounts, users, roles, groups and policies declared in the config file. */
   accounts: BootstrapAccount[];
+  /** The KMS root key (base64 of 32 bytes), or a file holding it; else generated in the data directory. */
+  rootKey: string | undefined;
+  rootKeyFile: string | undefined;
 }
 
 export const defaultConfig: Readonly<Config> = Object.freeze({
@@ -43,6 +46,8 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   tlsCert: undefined,
   tlsKey: undefined,
   accounts: [],
+  rootKey: undefined,
+  rootKeyFile: undefined,
 });
 
 type Kind =
@@ -74,6 +79,8 @@ export const options: Record<keyof Config, { kind: Kind; flag: string; env: stri
   rootSecretAccessKey: { kind: 'optionalString', flag: 'root-secret-access-key', env: 'SEALQ_ROOT_SECRET_ACCESS_KEY', help: 'root secret key of the default account' },
   tlsCert: { kind: 'optionalString', flag: 'tls-cert', env: 'SEALQ_TLS_CERT', help: 'PEM certificate file: serve HTTPS' },
   tlsKey: { kind: 'optionalString', flag: 'tls-key', env: 'SEALQ_TLS_KEY', help: 'PEM private key file for --tls-cert' },
+  rootKey: { kind: 'optionalString', flag: 'root-key', env: 'SEALQ_ROOT_KEY', help: 'KMS root key, base64 of 32 bytes (prefer --root-key-file)' },
+  rootKeyFile: { kind: 'optionalString', flag: 'root-key-file', env: 'SEALQ_ROOT_KEY_FILE', help: 'file holding the KMS root key' },
   accounts: { kind: 'accounts', flag: 'accounts', env: 'SEALQ_ACCOUNTS', help: 'accounts, users, roles and policies (config file; JSON in the variable)' },
 };
 

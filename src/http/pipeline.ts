@@ -6,6 +6,7 @@ import { encodeQueryError } from '../protocol/aws-query/encode.js';
 import { parseForm } from '../protocol/aws-query/decode.js';
 import { protocolErrors } from '../protocol/protocol-errors.js';
 import type { QueryService } from '../protocol/query-service.js';
+import type { JsonService } from '../protocol/json-service.js';
 import {
   decodeJsonCall,
   decodeQueryCall,
@@ -38,6 +39,7 @@ export interface PipelineDependencies {
   identity: Identity;
   iam: QueryService<CallerContext>;
   sts: QueryService<CallerContext>;
+  kms: JsonService<CallerContext>;
 }
 
 /** A fully read request: what the pipeline needs, independent of node:http. */
@@ -53,14 +55,15 @@ export interface RawRequest {
   sourceIp?: string;
 }
 
-type Service = 'sqs' | 'iam' | 'sts';
+type Service = 'sqs' | 'iam' | 'sts' | 'kms';
 
 const SCOPE_SERVICE = /Credential=[^/\s,]+\/\d{8}\/[^/\s,]+\/([a-z0-9-]+)\/aws4_request/;
 const QUERY_SCOPE_SERVICE = /X-Amz-Credential=[^&/]+(?:%2F|\/)\d{8}(?:%2F|\/)[^&%/]+(?:%2F|\/)([a-z0-9-]+)(?:%2F|\/)aws4_request/i;
 
 /** Which service a request is for: X-Amz-Target names it, else the signature's scope does. */
 function serviceOf(request: RawRequest): Service {
-  if (request.headers['x-amz-target']) return 'sqs';
+  const target = header(request.headers['x-amz-target']);
+  if (target) return target.startsWith('TrentService.') ? 'kms' : 'sqs';
   const auth = header(request.headers.authorization);
   const scoped = (auth && SCOPE_SERVICE.exec(auth)?.[1]) ?? QUERY_SCOPE_SERVICE.exec(request.query)?.[1];
   return scoped === 'iam' || scoped === 'sts' ? scoped : 'sqs';
@@ -90,6 +93,9 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     if (service === 'iam' || service === 'sts') {
       return await deps[service].handle(callerContext, formParams(request), requestId);
     }
+    if (service === 'kms') {
+      return await deps.kms.handle(callerContext, header(request.headers['x-amz-target'])!, request.body);
+    }
     const call = decodeSqsCall(request);
     const host = header(request.headers.host) ?? `${deps.config.host}:${deps.config.port}`;
     const ctx: RequestContext = {
@@ -108,6 +114,7 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     const awsError = asAwsError(error, deps.logger, requestId);
     if (awsError.trace) deps.logger.info({ requestId, code: awsError.spec.queryCode, trace: awsError.trace }, 'request denied');
     if (service === 'iam' || service === 'sts') return deps[service].encodeError(awsError, requestId);
+    if (service === 'kms') return deps.kms.encodeError(awsError);
     return encodeError(protocol, awsError, requestId);
   }
 }

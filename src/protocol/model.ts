@@ -110,6 +110,8 @@ export interface WireOptions {
    * element (`<AttachedPolicies/>`, which SDKs read as []); SQS leaves optional empty lists out.
    */
   keepEmptyLists?: boolean;
+  /** AWS JSON timestamps are epoch seconds; services hand out epoch milliseconds. */
+  epochSecondTimestamps?: boolean;
 }
 
 /**
@@ -140,6 +142,8 @@ export function toWire(shape: Shape, value: unknown, options: WireOptions = {}):
     }
     case 'blob':
       return Buffer.isBuffer(value) ? value.toString('base64') : value;
+    case 'timestamp':
+      return options.epochSecondTimestamps && typeof value === 'number' ? value / 1000 : value;
     default:
       return value;
   }

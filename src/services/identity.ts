@@ -8,10 +8,16 @@ import { IamService } from './iam/iam-service.js';
 import { IdentityDirectory } from './iam/identity-directory.js';
 import { rootCredentials, type RootCredentials } from './iam/root-credentials.js';
 import { StsService } from './sts/sts-service.js';
+import { loadRootKey, type RootKey } from './kms/crypto.js';
+import { KeyAuthorizer } from './kms/key-access.js';
+import { KeyDirectory } from './kms/keys.js';
+import { KmsService } from './kms/kms-service.js';
 
 /** Everything that answers "who is this, and may they?": built once at start. */
 export interface Identity {
   directory: IdentityDirectory;
+  kms: KmsService;
+  rootKey: RootKey;
   authenticator: Authenticator;
   authorizer: PolicyAuthorizer;
   iam: IamService;
@@ -32,8 +38,14 @@ export async function startIdentity(config: Config, store: IdentityStore, clock:
   directory.keys.set(root.accessKeyId, rootKey(config.accountId, root.accessKeyId, root.secretAccessKey, now));
   await applyBootstrap(directory, config.accounts);
   const authorizer = new PolicyAuthorizer(directory, clock);
+  const kmsRootKey = loadRootKey({ base64: config.rootKey, file: config.rootKeyFile, dataDir: config.dataDir });
+  const keys = new KeyDirectory(store);
+  await keys.load();
+  const kms = new KmsService(keys, new KeyAuthorizer(directory, clock), kmsRootKey.key, clock, config.region);
   return {
     directory,
+    kms,
+    rootKey: kmsRootKey,
     authenticator: new Authenticator(directory, config.auth, config.accountId),
     authorizer,
     iam: new IamService(directory),

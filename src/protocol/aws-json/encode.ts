@@ -19,9 +19,9 @@ export function encodeJsonResult(wire: unknown, contentType = JSON_CONTENT_TYPE)
 export function encodeJsonError(
   error: AwsError,
   namespace: string,
-  options: { queryCompatible: boolean; contentType?: string },
+  options: { queryCompatible: boolean; contentType?: string; bareType?: boolean },
 ): EncodedResponse {
-  const type = error.spec.shape.includes('#') ? error.spec.shape : `${namespace}#${error.spec.shape}`;
+  const type = error.spec.shape.includes('#') || options.bareType ? error.spec.shape : `${namespace}#${error.spec.shape}`;
   const headers: Record<string, string> = { 'content-type': options.contentType ?? JSON_CONTENT_TYPE };
   const framework = error.spec.shape.startsWith('com.amazon.coral.');
   if (options.queryCompatible && !framework) headers['x-amzn-query-error'] = `${error.spec.queryCode};${error.spec.fault}`;

@@ -1,0 +1,95 @@
+import { evaluateKeyPolicy, explain, parsePolicy, type NamedPolicy, type PolicyDocument } from '../../policy/index.js';
+import type { Clock } from '../../shared/clock.js';
+import type { IdentityDirectory } from '../iam/identity-directory.js';
+import { kmsError } from './errors.js';
+import type { KmsContext } from './kms-service.js';
+import type { KmsKey } from './keys.js';
+
+/**
+ * KMS authorization: the key policy is the authority; IAM policies count where it delegates to the
+ * account; grants add operations. Condition keys: kms:CallerAccount, kms:ViaService,
+ * kms:EncryptionContext:*, kms:EncryptionContextKeys, kms:RequestAlias, kms:ResourceAliases.
+ */
+export class KeyAuthorizer {
+  private readonly parsed = new Map<string, PolicyDocument>();
+
+  constructor(
+    private readonly directory: IdentityDirectory,
+    private readonly clock: Clock,
+  ) {}
+
+  authorizeKey(
+    ctx: KmsContext,
+    action: string,
+    key: KmsKey,
+    extra: { requestAlias?: string; resourceAliases: string[]; encryptionContext?: Record<string, string> },
+  ): void {
+    const p = ctx.principal;
+    const keys: Record<string, string | string[] | undefined> = {
+      'aws:SecureTransport': ctx.secure ? 'true' : 'false',
+      'aws:SourceIp': ctx.sourceIp,
+      'kms:CallerAccount': p.accountId,
+      'kms:ViaService': ctx.viaService,
+      'kms:RequestAlias': extra.requestAlias,
+      'kms:ResourceAliases': extra.resourceAliases.length ? extra.resourceAliases : undefined,
+    };
+    // AWS: encryption-context condition keys exist only for the cryptographic operations.
+    if (extra.encryptionContext) {
+      keys['kms:EncryptionContextKeys'] = Object.keys(extra.encryptionContext);
+      for (const [k, v] of Object.entries(extra.encryptionContext)) keys[`kms:EncryptionContext:${k}`] = v;
+    }
+    const identityPolicies: NamedPolicy[] = [];
+    for (const { name, document } of this.directory.identityPolicies(p)) {
+      const doc = this.parse(document, 'identity');
+      if (doc) identityPolicies.push({ name, document: doc });
+    }
+    const keyPolicy = this.parse(key.policy, 'resource');
+    const session = p.sessionPolicy ? this.parse(p.sessionPolicy, 'identity') : undefined;
+    const decision = evaluateKeyPolicy(
+      {
+        principal: {
+          type: p.type,
+          arn: p.arn,
+          accountId: p.accountId,
+          userId: p.userId,
+          roleArn: p.type === 'AssumedRole' ? p.principalArn : undefined,
+        },
+        action,
+        resource: key.arn,
+        resourceAccountId: key.accountId,
+        conditionKeys: keys,
+        time: new Date(this.clock.now()),
+        encryptionContext: extra.encryptionContext,
+      },
+      {
+        keyPolicy: { name: `key policy of ${key.arn}`, document: keyPolicy ?? { version: '2012-10-17', statements: [] } },
+        identityPolicies,
+        grants: key.grants,
+        sessionPolicies: session ? [{ name: 'session policy', document: session }] : undefined,
+      },
+    );
+    if (decision.decision === 'Allow') return;
+    const error = kmsError(
+      'AccessDeniedException',
+      `User: ${p.arn} is not authorized to perform: ${action} on resource: ${key.arn} ` +
+        (decision.decision === 'ExplicitDeny' ? 'with an explicit deny' : 'because no resource-based policy allows the ' + action + ' action'),
+    );
+    error.trace = explain(decision);
+    throw error;
+  }
+
+  private parse(document: string, kind: 'identity' | 'resource'): PolicyDocument | undefined {
+    const id = `${kind}\u0000${document}`;
+    let doc = this.parsed.get(id);
+    if (!doc) {
+      try {
+        doc = parsePolicy(document, { kind });
+      } catch {
+        return undefined;
+      }
+      if (this.parsed.size > 10_000) this.parsed.clear();
+      this.parsed.set(id, doc);
+    }
+    return doc;
+  }
+}

@@ -1,0 +1,72 @@
+import type { KeyGrant } from '../../policy/index.js';
+import type { IdentityStore } from '../../storage/ports.js';
+
+/** A KMS key as sealq keeps it. Times are epoch milliseconds. */
+export interface KmsKey {
+  keyId: string;
+  arn: string;
+  accountId: string;
+  description: string;
+  keyState: 'Enabled' | 'Disabled' | 'PendingDeletion';
+  keyManager: 'CUSTOMER' | 'AWS';
+  createdAt: number;
+  deletionDate?: number;
+  pendingWindowInDays?: number;
+  policy: string;
+  rotation: { enabled: boolean; periodDays: number; nextRotationAt?: number };
+  /** Key material by version, sealed under the root key; the last one encrypts. */
+  versions: Array<{ version: number; sealed: string; createdAt: number; onDemand?: boolean }>;
+  tags: Array<{ TagKey: string; TagValue: string }>;
+  grants: Array<KeyGrant & { name?: string; granteeName: string; retiringPrincipal?: string; issuingAccount: string; createdAt: number; grantToken: string }>;
+}
+
+export interface KmsAlias {
+  /** `alias/...` */
+  name: string;
+  arn: string;
+  accountId: string;
+  targetKeyId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Keys and aliases in memory, written through to the entity store (kinds `kms-key`, `kms-alias`). */
+export class KeyDirectory {
+  readonly keys = new Map<string, KmsKey>();
+  readonly aliases = new Map<string, KmsAlias>();
+
+  constructor(private readonly store: IdentityStore) {}
+
+  async load(): Promise<void> {
+    this.keys.clear();
+    this.aliases.clear();
+    for (const e of await this.store.listEntities()) {
+      if (e.kind === 'kms-key') this.keys.set(e.id, e.value as KmsKey);
+      else if (e.kind === 'kms-alias') this.aliases.set(e.id, e.value as KmsAlias);
+    }
+  }
+
+  async saveKey(key: KmsKey): Promise<void> {
+    this.keys.set(key.keyId, key);
+    await this.store.putEntity({ kind: 'kms-key', id: key.keyId, accountId: key.accountId, value: key });
+  }
+
+  async deleteKey(key: KmsKey): Promise<void> {
+    this.keys.delete(key.keyId);
+    await this.store.deleteEntity('kms-key', key.keyId);
+  }
+
+  async saveAlias(alias: KmsAlias): Promise<void> {
+    this.aliases.set(alias.arn, alias);
+    await this.store.putEntity({ kind: 'kms-alias', id: alias.arn, accountId: alias.accountId, value: alias });
+  }
+
+  async deleteAlias(alias: KmsAlias): Promise<void> {
+    this.aliases.delete(alias.arn);
+    await this.store.deleteEntity('kms-alias', alias.arn);
+  }
+
+  aliasesOf(key: KmsKey): KmsAlias[] {
+    return [...this.aliases.values()].filter((a) => a.targetKeyId === key.keyId);
+  }
+}
