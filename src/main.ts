@@ -45,7 +45,7 @@ interface Services {
 
 async function startServices(config: Config, store: SqliteStore, clock: Clock): Promise<Services> {
   const identity = await startIdentity(config, store.identity(), clock);
-  const sqs = new SqsService(store, clock, config.region, identity.authorizer);
+  const sqs = new SqsService(store, clock, config.region, identity.authorizer, identity.kms);
   await sqs.start();
   const iam = new QueryService<CallerContext>(iamModel, identity.iam, implementedIamActions, (ctx, action, input) =>
     authorizeIam(identity.authorizer, ctx, action, input, identity.directory),

@@ -41,7 +41,11 @@ export interface QueuePatch {
 /** A message as the core hands it to storage. Bodies and attributes are opaque to storage. */
 export interface NewMessage {
   messageId: string;
+  /** The body, or '' when it is stored sealed in `bodyCiphertext`. */
   body: string;
+  /** Server-side encryption: the sealed body and its envelope (opaque to storage). */
+  bodyCiphertext: Buffer | null;
+  envelope: string | null;
   /** JSON of the message attributes, or null when there are none. */
   messageAttributes: string | null;
   /** JSON of the message system attributes (AWSTraceHeader), or null. */
@@ -66,6 +70,8 @@ export interface StoredMessage {
   seq: number;
   messageId: string;
   body: string;
+  bodyCiphertext: Buffer | null;
+  envelope: string | null;
   messageAttributes: string | null;
   systemAttributes: string | null;
   md5OfBody: string;

@@ -34,6 +34,8 @@ export interface KmsAlias {
 export class KeyDirectory {
   readonly keys = new Map<string, KmsKey>();
   readonly aliases = new Map<string, KmsAlias>();
+  /** The sealed material of the SSE-SQS owned key, once made. */
+  owned: string | undefined;
 
   constructor(private readonly store: IdentityStore) {}
 
@@ -43,12 +45,18 @@ export class KeyDirectory {
     for (const e of await this.store.listEntities()) {
       if (e.kind === 'kms-key') this.keys.set(e.id, e.value as KmsKey);
       else if (e.kind === 'kms-alias') this.aliases.set(e.id, e.value as KmsAlias);
+      else if (e.kind === 'kms-owned-key') this.owned = e.value as string;
     }
   }
 
   async saveKey(key: KmsKey): Promise<void> {
     this.keys.set(key.keyId, key);
     await this.store.putEntity({ kind: 'kms-key', id: key.keyId, accountId: key.accountId, value: key });
+  }
+
+  async saveOwned(sealed: string): Promise<void> {
+    this.owned = sealed;
+    await this.store.putEntity({ kind: 'kms-owned-key', id: 'sqs', accountId: '', value: sealed });
   }
 
   async deleteKey(key: KmsKey): Promise<void> {

@@ -28,6 +28,9 @@ export interface KmsCallRecord {
   errorCode?: string;
 }
 
+/** The blob key id of the SSE-SQS owned key (never a customer key id). */
+export const OWNED_KEY_ID = '00000000-0000-0000-0000-000000000000';
+
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
 const MAX_POLICY_BYTES = 32 * 1024;
 const DAY = 86_400_000;
@@ -49,6 +52,36 @@ export class KmsService {
     private readonly clock: Clock,
     private readonly region: string,
   ) {}
+
+  // SSE-SQS: a key sealq owns, invisible to the KMS API and needing no permission.
+
+  private ownedMaterial: Buffer | undefined;
+
+  private owned(): Buffer {
+    if (!this.ownedMaterial) {
+      const existing = this.keys.owned;
+      const arn = 'arn:sealq:sqs-owned-key';
+      if (existing) this.ownedMaterial = unsealMaterial(this.rootKey, existing, arn, 1);
+      else {
+        const material = newKeyMaterial();
+        void this.keys.saveOwned(sealMaterial(this.rootKey, material, arn, 1));
+        this.ownedMaterial = material;
+      }
+    }
+    return this.ownedMaterial;
+  }
+
+  /** A data key under the sealq-owned SSE-SQS key; the blob decrypts with `decryptOwned`. */
+  ownedDataKey(context: Record<string, string>): { plaintext: Buffer; blob: Buffer } {
+    const plaintext = randomBytes(32);
+    return { plaintext, blob: encryptBlob(this.owned(), OWNED_KEY_ID, 1, plaintext, context) };
+  }
+
+  decryptOwned(blob: Buffer, context: Record<string, string>): Buffer {
+    const plaintext = decryptBlob(this.owned(), blob, context);
+    if (!plaintext) throw kmsError('InvalidCiphertextException', '');
+    return plaintext;
+  }
 
   // Key lookup
 

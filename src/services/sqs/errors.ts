@@ -29,6 +29,14 @@ export const sqsErrorSpecs = {
   ResourceNotFoundException: spec('ResourceNotFoundException', 'ResourceNotFoundException', 404),
   TooManyEntriesInBatchRequest: spec('TooManyEntriesInBatchRequest', 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest'),
   UnsupportedOperation: spec('UnsupportedOperation', 'AWS.SimpleQueueService.UnsupportedOperation'),
+  // AWS: KMS failures reach SQS clients under SQS's own names, all 400 but OptInRequired.
+  KmsAccessDenied: spec('KmsAccessDenied', 'KMS.AccessDeniedException'),
+  KmsDisabled: spec('KmsDisabled', 'KMS.DisabledException'),
+  KmsInvalidKeyUsage: spec('KmsInvalidKeyUsage', 'KMS.InvalidKeyUsageException'),
+  KmsInvalidState: spec('KmsInvalidState', 'KMS.InvalidStateException'),
+  KmsNotFound: spec('KmsNotFound', 'KMS.NotFoundException'),
+  KmsOptInRequired: spec('KmsOptInRequired', 'KMS.OptInRequired', 403),
+  KmsThrottled: spec('KmsThrottled', 'KMS.ThrottlingException'),
   // Not modelled as shapes, but answered by SQS in both protocols.
   // AWS: over JSON these two carry different names in __type than in x-amzn-query-error.
   InvalidParameterValue: spec('InvalidParameterValueException', 'InvalidParameterValue'),
@@ -110,5 +118,7 @@ export const sqsErrors = {
   requestEntityTooLarge: (limit: number) =>
     make('RequestEntityTooLarge')(`Request body is larger than the limit of ${limit} bytes.`),
   internalFailure: () => make('InternalFailure')('We encountered an internal error. Please try again.'),
+  kms: (name: 'KmsAccessDenied' | 'KmsDisabled' | 'KmsInvalidKeyUsage' | 'KmsInvalidState' | 'KmsNotFound' | 'KmsOptInRequired' | 'KmsThrottled', message: string) =>
+    make(name)(message),
   serviceUnavailable: () => make('ServiceUnavailable')('The service is shutting down; please retry.'),
 };

@@ -19,6 +19,7 @@ import type {
 } from './types.js';
 import { Waiters } from './waiters.js';
 import type { QueueAccess } from './access.js';
+import { decodeEnvelope, encodeEnvelope, type MessageEncryption } from './sse.js';
 
 interface AttemptRecord {
   expiresAt: number;
@@ -53,6 +54,7 @@ export class MessageOperations {
     private readonly clock: Clock,
     private readonly queues: QueueDirectory,
     private readonly access: QueueAccess,
+    private readonly encryption: MessageEncryption,
   ) {}
 
   async send(ctx: RequestContext, input: SendMessageInput): Promise<SendMessageOutput> {
@@ -107,14 +109,24 @@ export class MessageOperations {
     const now = this.clock.now();
     const fifo = queue.record.fifo;
     let latestVisibleAt = now;
-    const rows: NewMessage[] = messages.map((m) => {
+    const ids = messages.map(() => newUuid());
+    // AWS: SSE seals the body only; attributes and metadata stay in the clear.
+    const sealed = this.encryption.seal(
+      ctx,
+      queue,
+      messages.map((m, i) => ({ messageId: ids[i], body: m.body })),
+    );
+    const envelope = sealed ? encodeEnvelope(sealed.envelope) : null;
+    const rows: NewMessage[] = messages.map((m, i) => {
       const delay = m.delaySeconds ?? queue.settings.delaySeconds;
       const visibleAt = now + delay * 1000;
       if (visibleAt > latestVisibleAt) latestVisibleAt = visibleAt;
       const scope = queue.settings.deduplicationScope === 'messageGroup' ? `${m.groupId}\u0000` : '';
       return {
-        messageId: newUuid(),
-        body: m.body,
+        messageId: ids[i],
+        body: sealed ? '' : m.body,
+        bodyCiphertext: sealed ? sealed.ciphertexts[i] : null,
+        envelope,
         messageAttributes: encodeAttributes(m.messageAttributes),
         systemAttributes: encodeAttributes(m.messageSystemAttributes),
         md5OfBody: m.md5OfBody,
@@ -188,7 +200,7 @@ export class MessageOperations {
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
       const version = this.waiters.version(queue.record.id);
-      const messages = await this.receiveOnce(queue, max, visibility, view);
+      const messages = await this.receiveOnce(ctx, queue, max, visibility, view);
       if (messages.length > 0) {
         // Others may be waiting for what this receive left behind.
         if (messages.length === max) this.waiters.notify(queue.record.id, 1);
@@ -205,12 +217,13 @@ export class MessageOperations {
       if (!current) return [];
       queue = current;
       if (!woken && deadline - Date.now() <= 0) {
-        return this.receiveOnce(queue, max, visibility, view);
+        return this.receiveOnce(ctx, queue, max, visibility, view);
       }
     }
   }
 
   private async receiveOnce(
+    ctx: RequestContext,
     queue: Queue,
     max: number,
     visibilitySeconds: number | undefined,
@@ -237,7 +250,19 @@ export class MessageOperations {
     if (result.messages.length > 0 && this.waiters.hasWaiters(queue.record.id)) {
       this.waiters.wakeAt(queue.record.id, visibleUntil, now);
     }
-    return result.messages.map((m) => render(m, view));
+    let bodies: string[];
+    try {
+      bodies = result.messages.map((m) =>
+        m.envelope ? this.encryption.open(ctx, queue, decodeEnvelope(m.envelope), m.messageId, m.bodyCiphertext!) : m.body,
+      );
+    } catch (error) {
+      // KMS refused this requester: the messages go back at once rather than stay hidden.
+      await Promise.all(
+        result.messages.map((m) => this.store.changeVisibility(queue.record.id, m.seq, m.receiptToken!, now, now)),
+      );
+      throw error;
+    }
+    return result.messages.map((m, i) => render(m, view, bodies[i]));
   }
 
   private replayAttempt(key: string): ReceivedMessage[] | undefined {
@@ -385,7 +410,7 @@ interface MessageView {
   receivedAt: number;
 }
 
-function render(m: StoredMessage, view: MessageView): ReceivedMessage {
+function render(m: StoredMessage, view: MessageView, body: string): ReceivedMessage {
   const out: ReceivedMessage = {
     messageId: m.messageId,
     receiptHandle: encodeReceiptHandle({
@@ -395,7 +420,7 @@ function render(m: StoredMessage, view: MessageView): ReceivedMessage {
       receivedAt: view.receivedAt,
     }),
     md5OfBody: m.md5OfBody,
-    body: m.body,
+    body,
   };
   if (view.systemNames.size > 0) out.attributes = systemAttributes(m, view);
   if (view.attributeFilter && m.messageAttributes) {

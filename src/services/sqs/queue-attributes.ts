@@ -227,7 +227,8 @@ function validateRedriveAllowPolicy(raw: string): string {
 /** The stored attributes of a new queue: defaults, then what the client set. */
 export function initialAttributes(fifo: boolean, set: Record<string, string>): Record<string, string> {
   const attributes: Record<string, string> = { ...defaultQueueAttributes };
-  if (!set.KmsMasterKeyId) attributes.SqsManagedSseEnabled = 'false';
+  // AWS: new queues are encrypted with SQS-owned keys (SSE-SQS) unless a KMS key is named.
+  attributes.SqsManagedSseEnabled = set.KmsMasterKeyId ? 'false' : 'true';
   if (fifo) {
     Object.assign(attributes, {
       FifoQueue: 'true',

@@ -8,6 +8,8 @@ import { QueueDirectory, validateTags, type Queue } from './queues.js';
 import { addPermission, removePermission } from './permissions.js';
 import { QueueAccess } from './access.js';
 import type { Authorizer } from '../authz/authorizer.js';
+import type { KmsService } from '../kms/kms-service.js';
+import { MessageEncryption } from './sse.js';
 import { sqsQueueArn } from '../../shared/arn.js';
 import type {
   MoveTaskView,
@@ -42,10 +44,11 @@ export class SqsService {
     private readonly clock: Clock,
     readonly region: string,
     authorizer?: Authorizer,
+    kms?: KmsService,
   ) {
     this.access = new QueueAccess(authorizer);
     this.queues = new QueueDirectory(store, clock, region);
-    this.messages = new MessageOperations(store, clock, this.queues, this.access);
+    this.messages = new MessageOperations(store, clock, this.queues, this.access, new MessageEncryption(kms, clock, region));
     this.moveTasks = new MoveTasks(store, clock, this.queues, this.messages.waiters);
   }
 

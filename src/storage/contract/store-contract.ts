@@ -54,6 +54,8 @@ function newMessage(overrides: Partial<NewMessage> & { now?: number } = {}): New
   return {
     messageId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
     body: `body-${n}`,
+    bodyCiphertext: null,
+    envelope: null,
     messageAttributes: null,
     systemAttributes: null,
     md5OfBody: `md5-${n}`,

@@ -69,7 +69,7 @@ interface MoveTaskRow {
 /** What changes after a message is sent; the rest comes from the content cache or CONTENT_COLUMNS. */
 const STATE_COLUMNS = `id, sent_at, visible_at, receive_count, first_received_at, group_id, dead_letter_source_arn`;
 const CONTENT_COLUMNS = `message_id, body, message_attributes, system_attributes, md5_of_body,
-  md5_of_message_attributes, md5_of_system_attributes, sender_id, deduplication_id`;
+  md5_of_message_attributes, md5_of_system_attributes, sender_id, deduplication_id, sse, body_ciphertext`;
 
 interface StateRow {
   id: number;
@@ -91,6 +91,8 @@ interface ContentRow {
   md5_of_system_attributes: string | null;
   sender_id: string;
   deduplication_id: string | null;
+  sse: string | null;
+  body_ciphertext: Buffer | null;
 }
 
 /** WAL size past which the serving thread completes a checkpoint itself. */
@@ -215,8 +217,8 @@ export class SqliteStore implements SqsStore {
       insertMessage: db.prepare(
         `INSERT INTO sqs_messages (id, queue_id, message_id, body, message_attributes, system_attributes, md5_of_body,
            md5_of_message_attributes, md5_of_system_attributes, sender_id, sent_at, visible_at, group_id,
-           deduplication_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           deduplication_id, sse, body_ciphertext)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       recordSequence: db.prepare(`UPDATE sqs_sequences SET value = ? WHERE name = 'message'`),
       findDedup: db.prepare<[number, string, number], { message_id: string; sequence_number: string }>(
@@ -422,6 +424,8 @@ export class SqliteStore implements SqsStore {
       m.visibleAt,
       m.groupId,
       m.deduplicationId,
+      m.envelope,
+      m.bodyCiphertext,
     );
     this.cache.put(id, m);
     const sequenceNumber = sequenceNumberOf(id);
@@ -457,6 +461,8 @@ export class SqliteStore implements SqsStore {
       seq: row.id,
       messageId: cached ? cached.messageId : c!.message_id,
       body: cached ? cached.body : c!.body,
+      bodyCiphertext: cached ? cached.bodyCiphertext : c!.body_ciphertext,
+      envelope: cached ? cached.envelope : c!.sse,
       messageAttributes: cached ? cached.messageAttributes : c!.message_attributes,
       systemAttributes: cached ? cached.systemAttributes : c!.system_attributes,
       md5OfBody: cached ? cached.md5OfBody : c!.md5_of_body,

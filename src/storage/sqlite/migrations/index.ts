@@ -1,6 +1,8 @@
 import { sql as init } from './0001-init.js';
+import { sql as sse } from './0002-sse.js';
 
 /** Numbered migrations, applied in order, each in its own transaction with its version recorded. */
 export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'init', sql: init },
+  { version: 2, name: 'sse', sql: sse },
 ];

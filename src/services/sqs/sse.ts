@@ -1,0 +1,214 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { AwsError } from '../../shared/aws-error.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Principal } from '../iam/entities.js';
+import type { KmsContext, KmsService } from '../kms/kms-service.js';
+import { sqsErrors } from './errors.js';
+import type { Queue } from './queues.js';
+import type { RequestContext } from './types.js';
+
+/** How a stored body is sealed: which key protects its data key, under which queue's context. */
+export interface Envelope {
+  /** The KMS key ARN, or `sqs-owned` for SSE-SQS. */
+  keyArn: string;
+  /** The queue ARN bound into the data key as encryption context (`aws:sqs:arn`). */
+  queueArn: string;
+  /** The data key, encrypted under the key. */
+  dataKey: Buffer;
+}
+
+interface CachedKey {
+  plaintext: Buffer;
+  envelope: Envelope;
+  expiresAt: number;
+}
+
+const OWNED = 'sqs-owned';
+const IV = 12;
+const TAG = 16;
+
+/**
+ * Server-side encryption of message bodies, as SQS does it: envelope encryption under a data key
+ * from KMS (SSE-KMS) or from a sealq-owned key (SSE-SQS). Data keys are cached separately for
+ * encryption and decryption, per queue, key and requester, for the queue's reuse period, which is
+ * why a revoked permission or a disabled key takes effect only when a requester's entry expires.
+ */
+export class MessageEncryption {
+  private readonly encryptKeys = new Map<string, CachedKey>();
+  private readonly decryptKeys = new Map<string, CachedKey>();
+
+  constructor(
+    private readonly kms: KmsService | undefined,
+    private readonly clock: Clock,
+    private readonly region: string,
+  ) {}
+
+  /** Seals bodies for a send; undefined when the queue does not encrypt. */
+  seal(ctx: RequestContext, queue: Queue, bodies: Array<{ messageId: string; body: string }>): { envelope: Envelope; ciphertexts: Buffer[] } | undefined {
+    const kmsKeyId = queue.record.attributes.KmsMasterKeyId;
+    const sqsManaged = queue.record.attributes.SqsManagedSseEnabled === 'true';
+    if (!this.kms || (!kmsKeyId && !sqsManaged)) return undefined;
+    const key = this.encryptionKey(ctx, queue, kmsKeyId);
+    return {
+      envelope: key.envelope,
+      ciphertexts: bodies.map((b) => sealBody(key.plaintext, b.messageId, b.body)),
+    };
+  }
+
+  private encryptionKey(ctx: RequestContext, queue: Queue, kmsKeyId: string | undefined): CachedKey {
+    const now = this.clock.now();
+    const requester = ctx.principal?.requesterId ?? 'anonymous';
+    const cacheKey = `${queue.arn}\u0000${kmsKeyId ?? OWNED}\u0000${requester}`;
+    const cached = this.encryptKeys.get(cacheKey);
+    if (cached && cached.expiresAt > now) return cached;
+    const context = { 'aws:sqs:arn': queue.arn };
+    let entry: CachedKey;
+    if (!kmsKeyId) {
+      const { plaintext, blob } = this.kms!.ownedDataKey(context);
+      entry = { plaintext, envelope: { keyArn: OWNED, queueArn: queue.arn, dataKey: blob }, expiresAt: now + reusePeriodMs(queue) };
+    } else {
+      const kmsCtx = this.kmsContext(ctx);
+      // AWS: a producer's next send after the reuse period calls GenerateDataKey, then Decrypt to
+      // check the new data key before using it; both as the producer, via SQS.
+      const generated = this.viaKms(() =>
+        this.kms!.metered(kmsCtx, 'GenerateDataKey', context, (record) => {
+          const out = this.kms!.generateDataKeyFor(kmsCtx, kmsKeyId, 32, context, 'GenerateDataKey');
+          record.keyArn = out.key.arn;
+          return out;
+        }),
+      );
+      this.viaKms(() =>
+        this.kms!.metered(kmsCtx, 'Decrypt', context, (record) => {
+          record.keyArn = generated.key.arn;
+          return this.kms!.decryptWith(kmsCtx, generated.blob, context, undefined);
+        }),
+      );
+      entry = {
+        plaintext: generated.plaintext,
+        envelope: { keyArn: generated.key.arn, queueArn: queue.arn, dataKey: generated.blob },
+        expiresAt: now + reusePeriodMs(queue),
+      };
+    }
+    this.prune(this.encryptKeys, now);
+    this.encryptKeys.set(cacheKey, entry);
+    return entry;
+  }
+
+  /** Opens a stored body for a receive by this requester. */
+  open(ctx: RequestContext, queue: Queue, envelope: Envelope, messageId: string, ciphertext: Buffer): string {
+    const key = this.decryptionKey(ctx, queue, envelope);
+    const body = openBody(key, messageId, ciphertext);
+    if (body === undefined) throw sqsErrors.internalFailure();
+    return body;
+  }
+
+  private decryptionKey(ctx: RequestContext, queue: Queue, envelope: Envelope): Buffer {
+    const now = this.clock.now();
+    const requester = ctx.principal?.requesterId ?? 'anonymous';
+    const cacheKey = `${envelope.queueArn}\u0000${envelope.keyArn}\u0000${requester}\u0000${envelope.dataKey.toString('base64')}`;
+    const cached = this.decryptKeys.get(cacheKey);
+    if (cached && cached.expiresAt > now) return cached.plaintext;
+    const context = { 'aws:sqs:arn': envelope.queueArn };
+    let plaintext: Buffer;
+    if (envelope.keyArn === OWNED) plaintext = this.kms!.decryptOwned(envelope.dataKey, context);
+    else {
+      const kmsCtx = this.kmsContext(ctx);
+      // AWS: a consumer needs kms:Decrypt on the key that encrypted the message (for a
+      // dead-letter queue, the source queue's key), checked when its cached entry expires.
+      plaintext = this.viaKms(() =>
+        this.kms!.metered(kmsCtx, 'Decrypt', context, (record) => {
+          record.keyArn = envelope.keyArn;
+          return this.kms!.decryptWith(kmsCtx, envelope.dataKey, context, undefined).plaintext;
+        }),
+      );
+    }
+    this.prune(this.decryptKeys, now);
+    this.decryptKeys.set(cacheKey, { plaintext, envelope, expiresAt: now + reusePeriodMs(queue) });
+    return plaintext;
+  }
+
+  private kmsContext(ctx: RequestContext): KmsContext {
+    return {
+      principal: ctx.principal ?? anonymousRoot(ctx.accountId),
+      secure: ctx.secure ?? false,
+      sourceIp: ctx.sourceIp,
+      viaService: `sqs.${this.region}.amazonaws.com`,
+    };
+  }
+
+  /** KMS failures reach SQS clients as SQS's KMS.* errors. */
+  private viaKms<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      const message = error.message;
+      switch (error.spec.shape) {
+        case 'AccessDeniedException':
+          throw sqsErrors.kms('KmsAccessDenied', message);
+        case 'DisabledException':
+          throw sqsErrors.kms('KmsDisabled', message);
+        case 'KMSInvalidStateException':
+          throw sqsErrors.kms('KmsInvalidState', message);
+        case 'NotFoundException':
+          throw sqsErrors.kms('KmsNotFound', message);
+        case 'InvalidKeyUsageException':
+        case 'IncorrectKeyException':
+          throw sqsErrors.kms('KmsInvalidKeyUsage', message);
+        case 'ThrottlingException':
+          throw sqsErrors.kms('KmsThrottled', message);
+        default:
+          throw error;
+      }
+    }
+  }
+
+  private prune(cache: Map<string, CachedKey>, now: number): void {
+    if (cache.size < 10_000) return;
+    for (const [k, v] of cache) if (v.expiresAt <= now) cache.delete(k);
+  }
+}
+
+function reusePeriodMs(queue: Queue): number {
+  return Number(queue.record.attributes.KmsDataKeyReusePeriodSeconds ?? 300) * 1000;
+}
+
+function anonymousRoot(accountId: string): Principal {
+  return {
+    type: 'Account',
+    accountId,
+    arn: `arn:aws:iam::${accountId}:root`,
+    principalArn: `arn:aws:iam::${accountId}:root`,
+    userId: accountId,
+    requesterId: `account:${accountId}`,
+  };
+}
+
+/** AES-256-GCM with the message id as additional data, so bodies cannot be swapped between messages. */
+export function sealBody(key: Buffer, messageId: string, body: string): Buffer {
+  const iv = randomBytes(IV);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(messageId));
+  const ct = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), ct]);
+}
+
+export function openBody(key: Buffer, messageId: string, sealed: Buffer): string | undefined {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV));
+    decipher.setAAD(Buffer.from(messageId));
+    decipher.setAuthTag(sealed.subarray(IV, IV + TAG));
+    return Buffer.concat([decipher.update(sealed.subarray(IV + TAG)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function encodeEnvelope(e: Envelope): string {
+  return JSON.stringify({ k: e.keyArn, q: e.queueArn, d: e.dataKey.toString('base64') });
+}
+
+export function decodeEnvelope(text: string): Envelope {
+  const v = JSON.parse(text) as { k: string; q: string; d: string };
+  return { keyArn: v.k, queueArn: v.q, dataKey: Buffer.from(v.d, 'base64') };
+}
