@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signRequest } from '../auth/sign.js';
+import { predictedRequests } from '../services/kms/metering.js';
 import { ConfigError, defaultConfig, loadConfig, options, readConfigFile } from '../config/config.js';
 import { startSealq, version } from '../main.js';
 
@@ -15,6 +16,13 @@ Usage:
                             (--endpoint URL, default http://127.0.0.1:9324; signs with
                             AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SEALQ_ROOT_* or the
                             root-credentials.json in --data-dir); exits 0 on Allow, 1 on a denial
+  sealq kms-usage [--from DATE] [--to DATE]
+                            the account's metered KMS calls, by operation, key, queue and principal
+  sealq kms-cost estimate --billing-period S --reuse-period S --producers N --consumers N
+                            KMS requests one queue causes, R = B / D × (2P + C); several queues:
+                            --queue P,C (repeatable) instead of --producers/--consumers
+  sealq kms-cost report [--from DATE] [--to DATE]
+                            per queue, KMS calls metered against the formula's prediction
   sealq version             print the version
   sealq help                show this help
 
@@ -114,6 +122,104 @@ async function explain(argv: string[]): Promise<void> {
   if (answer.decision !== 'Allow') process.exitCode = 1;
 }
 
+/** A signed admin call to a running server (explain, kms-usage). */
+async function adminCall(path: string, payload: unknown, endpointFlag: string | undefined, dataDirFlag: string | undefined): Promise<unknown> {
+  const credentials = cliCredentials(dataDirFlag ?? process.env.SEALQ_DATA_DIR ?? defaultConfig.dataDir);
+  const endpoint = new URL(path, endpointFlag ?? `http://${defaultConfig.host}:${process.env.SEALQ_PORT ?? defaultConfig.port}`);
+  const body = JSON.stringify(payload);
+  const headers = signRequest({
+    method: 'POST',
+    url: endpoint,
+    headers: { 'content-type': 'application/json' },
+    body,
+    ...credentials,
+    region: process.env.SEALQ_REGION ?? defaultConfig.region,
+    service: 'sqs',
+    now: Date.now(),
+  });
+  const response = await fetch(endpoint, { method: 'POST', headers, body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`the server answered ${response.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+interface UsageAnswer {
+  summary: { total: number; byOperation: Record<string, number>; byKey: Record<string, number>; byQueue: Record<string, number>; byPrincipal: Record<string, number>; errors: Record<string, number> };
+  report: Array<{ queueArn: string; metered: number; predicted: number; producers: number; consumers: number; reusePeriodSeconds: number }>;
+}
+
+async function kmsUsage(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { from: { type: 'string' }, to: { type: 'string' }, endpoint: { type: 'string' }, 'data-dir': { type: 'string' } },
+    strict: true,
+  });
+  const answer = (await adminCall('/_sealq/kms-usage', { from: values.from, to: values.to }, values.endpoint, values['data-dir'])) as UsageAnswer;
+  const s = answer.summary;
+  const section = (title: string, m: Record<string, number>) =>
+    `${title}\n${Object.entries(m).sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${String(v).padStart(8)}  ${k}`).join('\n') || '  (none)'}`;
+  process.stdout.write(
+    [`KMS calls: ${s.total}`, section('by operation', s.byOperation), section('by key', s.byKey), section('by queue', s.byQueue), section('by principal', s.byPrincipal), section('errors', s.errors)].join('\n') + '\n',
+  );
+}
+
+async function kmsCost(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === 'estimate') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        'billing-period': { type: 'string' },
+        'reuse-period': { type: 'string' },
+        producers: { type: 'string' },
+        consumers: { type: 'string' },
+        queue: { type: 'string', multiple: true },
+      },
+      strict: true,
+    });
+    const number = (name: string, text: string | undefined) => {
+      const n = Number(text);
+      if (text === undefined || !Number.isFinite(n) || n < 0) throw new Error(`--${name} takes a non-negative number`);
+      return n;
+    };
+    const billingPeriodSeconds = number('billing-period', values['billing-period']);
+    const reusePeriodSeconds = number('reuse-period', values['reuse-period']);
+    if (reusePeriodSeconds <= 0) throw new Error('--reuse-period must be positive');
+    const queues = values.queue?.length
+      ? values.queue.map((q) => {
+          const [p, c] = q.split(',').map((x) => number('queue', x));
+          return { producers: p, consumers: c };
+        })
+      : [{ producers: number('producers', values.producers), consumers: number('consumers', values.consumers) }];
+    let total = 0;
+    queues.forEach((q, i) => {
+      const r = predictedRequests({ billingPeriodSeconds, reusePeriodSeconds, ...q });
+      total += r;
+      process.stdout.write(`queue ${i + 1}: ${billingPeriodSeconds} / ${reusePeriodSeconds} × (2 × ${q.producers} + ${q.consumers}) = ${formatCount(r)}\n`);
+    });
+    process.stdout.write(`total KMS requests: ${formatCount(total)}\n`);
+    return;
+  }
+  if (sub === 'report') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { from: { type: 'string' }, to: { type: 'string' }, endpoint: { type: 'string' }, 'data-dir': { type: 'string' } },
+      strict: true,
+    });
+    const answer = (await adminCall('/_sealq/kms-usage', { from: values.from, to: values.to }, values.endpoint, values['data-dir'])) as UsageAnswer;
+    for (const q of answer.report) {
+      process.stdout.write(
+        `${q.queueArn}: metered ${q.metered}, predicted ${formatCount(q.predicted)} (P=${q.producers}, C=${q.consumers}, D=${q.reusePeriodSeconds}s)\n`,
+      );
+    }
+    if (answer.report.length === 0) process.stdout.write('no KMS calls made through SQS in that period\n');
+    return;
+  }
+  throw new Error("kms-cost takes 'estimate' or 'report'");
+}
+
+const formatCount = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2));
+
 function cliCredentials(dataDir: string): { accessKeyId: string; secretAccessKey: string } {
   const env = process.env;
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
@@ -134,6 +240,10 @@ async function main(): Promise<void> {
       return serve(rest);
     case 'explain':
       return explain(rest);
+    case 'kms-usage':
+      return kmsUsage(rest);
+    case 'kms-cost':
+      return kmsCost(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${version}\n`);

@@ -17,6 +17,8 @@ import {
   type WireProtocol,
 } from '../protocol/sqs/sqs-endpoint.js';
 import { explainDecision, type ExplainQuestion } from '../services/explain.js';
+import { costReport, summarize } from '../services/kms/metering.js';
+import { authErrorSpecs } from '../auth/auth-errors.js';
 import type { Principal } from '../services/iam/entities.js';
 import { authorizeIam } from '../services/iam/iam-access.js';
 import type { Identity } from '../services/identity.js';
@@ -90,6 +92,7 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     );
     const callerContext: CallerContext = { principal: caller.principal, secure: request.secure, sourceIp: request.sourceIp };
     if (request.path === '/_sealq/explain') return explainEndpoint(deps, callerContext, request);
+    if (request.path === '/_sealq/kms-usage') return kmsUsageEndpoint(deps, callerContext, request);
     if (service === 'iam' || service === 'sts') {
       return await deps[service].handle(callerContext, formParams(request), requestId);
     }
@@ -141,6 +144,37 @@ function explainEndpoint(deps: PipelineDependencies, caller: CallerContext, requ
     throw protocolErrors.invalidParameterValue((error as Error).message);
   }
   return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) };
+}
+
+/**
+ * POST /_sealq/kms-usage {from?, to?} (epoch ms or ISO dates): the account's metered KMS calls,
+ * summarised, with the cost report per queue. For the account's root user.
+ */
+function kmsUsageEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest): EncodedResponse {
+  if (caller.principal.type !== 'Account') {
+    throw new AwsError(authErrorSpecs.AccessDenied, `User: ${caller.principal.arn} is not authorized to read KMS usage; only the account's root user is.`);
+  }
+  let body: { from?: number | string; to?: number | string } = {};
+  if (request.body.length > 0) {
+    try {
+      body = JSON.parse(request.body.toString('utf8')) as typeof body;
+    } catch {
+      throw protocolErrors.serialization('The kms-usage request body must be JSON.');
+    }
+  }
+  const time = (v: number | string | undefined, fallback: number) => (v === undefined ? fallback : typeof v === 'number' ? v : Date.parse(v));
+  const from = time(body.from, 0);
+  const to = time(body.to, deps.clock.now() + 1);
+  if (Number.isNaN(from) || Number.isNaN(to)) throw protocolErrors.invalidParameterValue('from and to must be epoch milliseconds or ISO dates.');
+  const records = deps.identity.kmsAudit.between(from, to, caller.principal.accountId);
+  const report = costReport(records, { from, to }, (arn) =>
+    Number(deps.sqs.queues.byArn(arn)?.record.attributes.KmsDataKeyReusePeriodSeconds ?? 300),
+  );
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ from, to, summary: summarize(records), report }),
+  };
 }
 
 function formParams(request: RawRequest): URLSearchParams {

@@ -12,11 +12,13 @@ import { loadRootKey, type RootKey } from './kms/crypto.js';
 import { KeyAuthorizer } from './kms/key-access.js';
 import { KeyDirectory } from './kms/keys.js';
 import { KmsService } from './kms/kms-service.js';
+import { KmsAuditLog } from './kms/metering.js';
 
 /** Everything that answers "who is this, and may they?": built once at start. */
 export interface Identity {
   directory: IdentityDirectory;
   kms: KmsService;
+  kmsAudit: KmsAuditLog;
   rootKey: RootKey;
   authenticator: Authenticator;
   authorizer: PolicyAuthorizer;
@@ -42,9 +44,12 @@ export async function startIdentity(config: Config, store: IdentityStore, clock:
   const keys = new KeyDirectory(store);
   await keys.load();
   const kms = new KmsService(keys, new KeyAuthorizer(directory, clock), kmsRootKey.key, clock, config.region);
+  const kmsAudit = new KmsAuditLog();
+  kms.onCall = (record) => kmsAudit.record(record);
   return {
     directory,
     kms,
+    kmsAudit,
     rootKey: kmsRootKey,
     authenticator: new Authenticator(directory, config.auth, config.accountId),
     authorizer,

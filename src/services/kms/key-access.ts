@@ -1,4 +1,4 @@
-import { evaluateKeyPolicy, explain, parsePolicy, type NamedPolicy, type PolicyDocument } from '../../policy/index.js';
+import { evaluateKeyPolicy, explain, parsePolicy, type DecisionReason, type NamedPolicy, type PolicyDocument } from '../../policy/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdentityDirectory } from '../iam/identity-directory.js';
 import { kmsError } from './errors.js';
@@ -72,7 +72,7 @@ export class KeyAuthorizer {
     const error = kmsError(
       'AccessDeniedException',
       `User: ${p.arn} is not authorized to perform: ${action} on resource: ${key.arn} ` +
-        (decision.decision === 'ExplicitDeny' ? 'with an explicit deny' : 'because no resource-based policy allows the ' + action + ' action'),
+        (decision.decision === 'ExplicitDeny' ? 'with an explicit deny' : `because ${missingAllow(decision.reason)} allows the ${action} action`),
     );
     error.trace = explain(decision);
     throw error;
@@ -91,5 +91,24 @@ export class KeyAuthorizer {
       this.parsed.set(id, doc);
     }
     return doc;
+  }
+}
+
+/**
+ * AWS names the kind of policy that lacked an Allow: the IAM side when the key policy delegates to
+ * the account ("no identity-based policy allows the kms:Decrypt action"), the key policy otherwise.
+ */
+function missingAllow(reason: DecisionReason): string {
+  switch (reason) {
+    case 'account-grant-needs-identity-allow':
+    case 'cross-account-needs-identity-allow':
+    case 'no-allow':
+      return 'no identity-based policy';
+    case 'session-policy-implicit-deny':
+      return 'no session policy';
+    case 'boundary-implicit-deny':
+      return 'no permissions boundary';
+    default:
+      return 'no resource-based policy';
   }
 }

@@ -544,6 +544,8 @@ export class KmsService {
     const { key } = this.resolveKey(ctx, input.targetKeyId);
     if (key.accountId !== account) throw kmsError('NotFoundException', `Key '${key.arn}' does not exist`);
     this.authorize(ctx, 'CreateAlias', key);
+    // AWS (key-state table): CreateAlias on a key pending deletion is KMSInvalidStateException.
+    if (key.keyState === 'PendingDeletion') throw kmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
     const now = this.clock.now();
     await this.keys.saveAlias({ name, arn, accountId: account, targetKeyId: key.keyId, createdAt: now, updatedAt: now });
   }

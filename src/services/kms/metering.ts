@@ -1,0 +1,99 @@
+import type { KmsCallRecord } from './kms-service.js';
+
+/**
+ * The seed's formula for the KMS requests one queue causes: R = B / D × (2P + C), with B the billing
+ * period and D the data key reuse period in seconds, P the producing and C the consuming principals.
+ */
+export function predictedRequests(q: { billingPeriodSeconds: number; reusePeriodSeconds: number; producers: number; consumers: number }): number {
+  return (q.billingPeriodSeconds / q.reusePeriodSeconds) * (2 * q.producers + q.consumers);
+}
+
+/** The sum over several queues (the seed's Example 2). */
+export function predictedTotal(queues: Array<Parameters<typeof predictedRequests>[0]>): number {
+  return queues.reduce((sum, q) => sum + predictedRequests(q), 0);
+}
+
+export interface UsageSummary {
+  total: number;
+  byOperation: Record<string, number>;
+  byKey: Record<string, number>;
+  byQueue: Record<string, number>;
+  byPrincipal: Record<string, number>;
+  errors: Record<string, number>;
+}
+
+const bump = (m: Record<string, number>, k: string | undefined) => {
+  if (k) m[k] = (m[k] ?? 0) + 1;
+};
+
+/** The queue a KMS call served: SQS binds the queue ARN into the encryption context. */
+export const queueOf = (r: KmsCallRecord): string | undefined => r.encryptionContext?.['aws:sqs:arn'];
+
+export function summarize(records: Iterable<KmsCallRecord>): UsageSummary {
+  const s: UsageSummary = { total: 0, byOperation: {}, byKey: {}, byQueue: {}, byPrincipal: {}, errors: {} };
+  for (const r of records) {
+    s.total++;
+    bump(s.byOperation, r.operation);
+    bump(s.byKey, r.keyArn);
+    bump(s.byQueue, queueOf(r));
+    bump(s.byPrincipal, r.principal);
+    bump(s.errors, r.errorCode);
+  }
+  return s;
+}
+
+/**
+ * Per queue, what was metered against what the formula predicts: producers are the principals
+ * that asked SQS for data keys (GenerateDataKey), consumers those that only decrypted.
+ */
+export function costReport(
+  records: KmsCallRecord[],
+  period: { from: number; to: number },
+  reusePeriodSecondsOf: (queueArn: string) => number,
+): Array<{ queueArn: string; metered: number; predicted: number; producers: number; consumers: number; reusePeriodSeconds: number }> {
+  const byQueue = new Map<string, { metered: number; producers: Set<string>; decryptors: Set<string> }>();
+  for (const r of records) {
+    const queue = queueOf(r);
+    if (!queue || r.invokedBy !== 'sqs.amazonaws.com' || r.time < period.from || r.time >= period.to) continue;
+    const entry = byQueue.get(queue) ?? { metered: 0, producers: new Set<string>(), decryptors: new Set<string>() };
+    entry.metered++;
+    if (r.operation === 'GenerateDataKey') entry.producers.add(r.principal);
+    if (r.operation === 'Decrypt') entry.decryptors.add(r.principal);
+    byQueue.set(queue, entry);
+  }
+  const billingPeriodSeconds = (period.to - period.from) / 1000;
+  return [...byQueue.entries()].map(([queueArn, e]) => {
+    const consumers = [...e.decryptors].filter((p) => !e.producers.has(p)).length;
+    const reusePeriodSeconds = reusePeriodSecondsOf(queueArn);
+    return {
+      queueArn,
+      metered: e.metered,
+      producers: e.producers.size,
+      consumers,
+      reusePeriodSeconds,
+      predicted: predictedRequests({ billingPeriodSeconds, reusePeriodSeconds, producers: e.producers.size, consumers }),
+    };
+  });
+}
+
+/** Every KMS call, kept in memory (bounded) for `sealq kms-usage` and the cost report. */
+export class KmsAuditLog {
+  private readonly records: KmsCallRecord[] = [];
+
+  constructor(private readonly capacity = 1_000_000) {}
+
+  record(r: KmsCallRecord): void {
+    this.records.push(r);
+    if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
+  }
+
+  /** Calls within [from, to), optionally of one account (by the principal's or key's account). */
+  between(from: number, to: number, accountId?: string): KmsCallRecord[] {
+    return this.records.filter(
+      (r) =>
+        r.time >= from &&
+        r.time < to &&
+        (!accountId || r.principal.includes(`::${accountId}:`) || r.keyArn?.includes(`:${accountId}:`)),
+    );
+  }
+}
