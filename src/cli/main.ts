@@ -4,6 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signRequest } from '../auth/sign.js';
 import { predictedRequests } from '../services/kms/metering.js';
+import { loadRootKey } from '../services/kms/crypto.js';
+import { resealUnderNewRootKey, writeRootKeyFile } from '../services/kms/root-key-rotation.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { ConfigError, defaultConfig, loadConfig, options, readConfigFile } from '../config/config.js';
 import { startSealq, version } from '../main.js';
 
@@ -23,6 +26,8 @@ Usage:
                             --queue P,C (repeatable) instead of --producers/--consumers
   sealq kms-cost report [--from DATE] [--to DATE]
                             per queue, KMS calls metered against the formula's prediction
+  sealq root-key rotate [--data-dir DIR] [--root-key-file FILE]
+                            re-seal all KMS key material under a new root key (server stopped)
   sealq version             print the version
   sealq help                show this help
 
@@ -233,6 +238,32 @@ function cliCredentials(dataDir: string): { accessKeyId: string; secretAccessKey
   throw new Error('no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or point --data-dir at the server data');
 }
 
+async function rootKey(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'rotate') throw new Error("root-key takes 'rotate'");
+  const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'root-key-file': { type: 'string' } }, strict: true });
+  const dataDir = values['data-dir'] ?? process.env.SEALQ_DATA_DIR ?? defaultConfig.dataDir;
+  const file = values['root-key-file'] ?? (process.env.SEALQ_ROOT_KEY_FILE || undefined);
+  const current = loadRootKey({ base64: process.env.SEALQ_ROOT_KEY || undefined, file, dataDir });
+  if (current.generated) throw new Error(`no root key found for ${dataDir}: nothing to rotate`);
+  const store = new SqliteStore({ dataDir });
+  try {
+    const newKey = await resealUnderNewRootKey(store.identity(), current.key, (done, total) => {
+      process.stderr.write(`\rre-sealed ${done}/${total} keys`);
+    });
+    process.stderr.write('\n');
+    if (current.source === 'environment') {
+      process.stdout.write(`all key material is now sealed under a new root key; set SEALQ_ROOT_KEY=${newKey.toString('base64')}\n`);
+    } else {
+      const path = file ?? join(dataDir, 'root.key');
+      writeRootKeyFile(path, newKey, true);
+      process.stdout.write(`all key material is now sealed under the new root key in ${path} (the old one is ${path}.previous)\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
@@ -244,6 +275,8 @@ async function main(): Promise<void> {
       return kmsUsage(rest);
     case 'kms-cost':
       return kmsCost(rest);
+    case 'root-key':
+      return rootKey(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${version}\n`);

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IdentityStore } from '../../storage/ports.js';
+import { sealMaterial, unsealMaterial } from './crypto.js';
+import type { KmsKey } from './keys.js';
+
+const OWNED_ARN = 'arn:sealq:sqs-owned-key';
+
+/**
+ * Re-seals every key's material (all versions, and the SSE-SQS owned key) under a new root key.
+ * Messages are untouched: their data keys are encrypted under KMS keys, whose material is the same
+ * after rotation. Returns the new key; the caller decides where it lives.
+ */
+export async function resealUnderNewRootKey(
+  store: IdentityStore,
+  oldRoot: Buffer,
+  onProgress: (done: number, total: number) => void = () => undefined,
+): Promise<Buffer> {
+  const newRoot = randomBytes(32);
+  const entities = (await store.listEntities()).filter((e) => e.kind === 'kms-key' || e.kind === 'kms-owned-key');
+  let done = 0;
+  for (const e of entities) {
+    if (e.kind === 'kms-owned-key') {
+      const material = unsealMaterial(oldRoot, e.value as string, OWNED_ARN, 1);
+      await store.putEntity({ ...e, value: sealMaterial(newRoot, material, OWNED_ARN, 1) });
+    } else {
+      const key = e.value as KmsKey;
+      const versions = key.versions.map((v) => ({
+        ...v,
+        sealed: sealMaterial(newRoot, unsealMaterial(oldRoot, v.sealed, key.arn, v.version), key.arn, v.version),
+      }));
+      await store.putEntity({ ...e, value: { ...key, versions } });
+    }
+    onProgress(++done, entities.length);
+  }
+  return newRoot;
+}
+
+/** Writes a root key file atomically (mode 0600), keeping the previous one as `<file>.previous`. */
+export function writeRootKeyFile(path: string, key: Buffer, previousExists: boolean): void {
+  const temp = join(path + '.new');
+  writeFileSync(temp, key.toString('base64') + '\n', { mode: 0o600 });
+  if (previousExists) renameSync(path, path + '.previous');
+  renameSync(temp, path);
+}

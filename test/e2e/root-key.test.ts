@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig, startSealq } from '../../src/index.js';
+import { testCredentials } from '../support/sealq.js';
+
+const run = promisify(execFile);
+const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'dist/cli/main.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'sealq-rootkey-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const config = () =>
+  loadConfig({
+    flags: {
+      port: '0',
+      'data-dir': dataDir,
+      'log-level': 'silent',
+      'root-access-key-id': testCredentials.accessKeyId,
+      'root-secret-access-key': testCredentials.secretAccessKey,
+    },
+  });
+
+describe('sealq root-key rotate', () => {
+  it('re-seals key material under a new root key; old ciphertexts and encrypted messages still open', async () => {
+    let sealq = await startSealq(config());
+    const ctx = { principal: sealq.identity.directory.principalFor(testCredentials.accessKeyId)!, secure: false };
+    const { keyMetadata } = await sealq.identity.kms.createKey(ctx, {});
+    const { ciphertextBlob } = await sealq.identity.kms.encrypt(ctx, { keyId: keyMetadata.keyId, plaintext: Buffer.from('secret') });
+    await sealq.close();
+    const before = readFileSync(join(dataDir, 'root.key'), 'utf8');
+
+    const { stdout } = await run(process.execPath, [cli, 'root-key', 'rotate', '--data-dir', dataDir], {
+      env: { ...process.env, SEALQ_ROOT_KEY: '', SEALQ_ROOT_KEY_FILE: '' },
+    });
+    expect(stdout).toMatch(/sealed under the new root key/);
+    const after = readFileSync(join(dataDir, 'root.key'), 'utf8');
+    expect(after).not.toBe(before);
+    expect(existsSync(join(dataDir, 'root.key.previous'))).toBe(true);
+
+    sealq = await startSealq(config());
+    const { plaintext } = await sealq.identity.kms.decrypt(
+      { principal: sealq.identity.directory.principalFor(testCredentials.accessKeyId)!, secure: false },
+      { ciphertextBlob },
+    );
+    expect(plaintext.toString()).toBe('secret');
+    await sealq.close();
+  });
+});
