@@ -28,6 +28,8 @@ export interface Config {
   /** The KMS root key (base64 of 32 bytes), or a file holding it; else generated in the data directory. */
   rootKey: string | undefined;
   rootKeyFile: string | undefined;
+  /** KMS request quota across all callers (0: none); above it KMS answers ThrottlingException. */
+  kmsRequestsPerSecond: number;
 }
 
 export const defaultConfig: Readonly<Config> = Object.freeze({
@@ -48,6 +50,7 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   accounts: [],
   rootKey: undefined,
   rootKeyFile: undefined,
+  kmsRequestsPerSecond: 0,
 });
 
 type Kind =
@@ -81,6 +84,7 @@ export const options: Record<keyof Config, { kind: Kind; flag: string; env: stri
   tlsKey: { kind: 'optionalString', flag: 'tls-key', env: 'SEALQ_TLS_KEY', help: 'PEM private key file for --tls-cert' },
   rootKey: { kind: 'optionalString', flag: 'root-key', env: 'SEALQ_ROOT_KEY', help: 'KMS root key, base64 of 32 bytes (prefer --root-key-file)' },
   rootKeyFile: { kind: 'optionalString', flag: 'root-key-file', env: 'SEALQ_ROOT_KEY_FILE', help: 'file holding the KMS root key' },
+  kmsRequestsPerSecond: { kind: 'bytes', flag: 'kms-requests-per-second', env: 'SEALQ_KMS_REQUESTS_PER_SECOND', help: 'KMS request quota (0: unlimited)' },
   accounts: { kind: 'accounts', flag: 'accounts', env: 'SEALQ_ACCOUNTS', help: 'accounts, users, roles and policies (config file; JSON in the variable)' },
 };
 

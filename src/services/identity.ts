@@ -44,6 +44,7 @@ export async function startIdentity(config: Config, store: IdentityStore, clock:
   const keys = new KeyDirectory(store);
   await keys.load();
   const kms = new KmsService(keys, new KeyAuthorizer(directory, clock), kmsRootKey.key, clock, config.region);
+  kms.requestsPerSecond = config.kmsRequestsPerSecond;
   const kmsAudit = new KmsAuditLog();
   kms.onCall = (record) => kmsAudit.record(record);
   return {

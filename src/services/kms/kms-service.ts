@@ -44,6 +44,10 @@ export class KmsService {
   readonly calls: KmsCallRecord[] = [];
   /** Called for every KMS call, for metering and the audit log. */
   onCall: (record: KmsCallRecord) => void = () => undefined;
+  /** Requests per second the quota allows (0: unlimited), and the token bucket enforcing it. */
+  requestsPerSecond = 0;
+  private tokens = 0;
+  private refilledAt = 0;
 
   constructor(
     private readonly keys: KeyDirectory,
@@ -197,6 +201,7 @@ export class KmsService {
       encryptionContext: ec,
     };
     try {
+      this.takeToken();
       return run(record);
     } catch (error) {
       record.errorCode = (error as { spec?: { queryCode?: string } }).spec?.queryCode ?? 'KMSInternalException';
@@ -206,10 +211,21 @@ export class KmsService {
     }
   }
 
+  private takeToken(): void {
+    if (this.requestsPerSecond <= 0) return;
+    const now = this.clock.now();
+    this.tokens = Math.min(this.requestsPerSecond, this.tokens + ((now - this.refilledAt) / 1000) * this.requestsPerSecond);
+    this.refilledAt = now;
+    if (this.tokens < 1) throw kmsError('ThrottlingException', 'Rate exceeded');
+    this.tokens -= 1;
+  }
+
   // Keys
 
   async createKey(ctx: KmsContext, input: { policy?: string; description?: string; keyUsage?: string; keySpec?: string; customerMasterKeySpec?: string; tags?: Array<{ tagKey: string; tagValue: string }>; bypassPolicyLockoutSafetyCheck?: boolean }) {
     if (input.keyUsage && input.keyUsage !== 'ENCRYPT_DECRYPT') throw kmsError('UnsupportedOperationException', `sealq supports only ENCRYPT_DECRYPT keys.`);
+    // AWS: kms:CreateKey is valid only in IAM policies.
+    this.authorizer.authorizeIdentity(ctx, 'kms:CreateKey');
     const spec = input.keySpec ?? input.customerMasterKeySpec;
     if (spec && spec !== 'SYMMETRIC_DEFAULT') throw kmsError('UnsupportedOperationException', `sealq supports only SYMMETRIC_DEFAULT keys.`);
     const now = this.clock.now();
@@ -292,6 +308,7 @@ export class KmsService {
   }
 
   async listKeys(ctx: KmsContext, input: { limit?: number; marker?: string }) {
+    this.authorizer.authorizeIdentity(ctx, 'kms:ListKeys');
     const keys = [...this.keys.keys.values()].filter((k) => k.accountId === ctx.principal.accountId);
     const start = input.marker ? Number(input.marker) || 0 : 0;
     const limit = input.limit ?? 100;
@@ -571,6 +588,7 @@ export class KmsService {
   }
 
   async listAliases(ctx: KmsContext, input: { keyId?: string; limit?: number; marker?: string }) {
+    this.authorizer.authorizeIdentity(ctx, 'kms:ListAliases');
     let aliases = [...this.keys.aliases.values()].filter((a) => a.accountId === ctx.principal.accountId);
     if (input.keyId) {
       const { key } = this.resolveKey(ctx, input.keyId);
@@ -641,8 +659,17 @@ export class KmsService {
       const grant = key.grants.find((g) => (input.grantToken && g.grantToken === input.grantToken) || (input.grantId && g.grantId === input.grantId));
       if (!grant) continue;
       const p = ctx.principal;
-      const allowed = grant.retiringPrincipal === p.arn || grant.retiringPrincipal === p.principalArn || grant.granteePrincipal === p.arn ||
-        grant.granteePrincipal === p.principalArn || grant.issuingAccount === `arn:aws:iam::${p.accountId}:root`;
+      const named = (who: string | undefined) => who !== undefined && (who === p.arn || who === p.principalArn);
+      const callerAccount = `arn:aws:iam::${p.accountId}:root`;
+      // AWS: the grant decides. Its retiring principal, its grantee if the grant includes RetireGrant,
+      // and the account that issued it (or names it as retiring principal): its root, and IAM principals
+      // it delegates kms:RetireGrant to. An IAM Deny of kms:RetireGrant still applies.
+      const iam = this.authorizer.identityDecision(ctx, 'kms:RetireGrant', key.arn);
+      const allowed =
+        iam.decision !== 'ExplicitDeny' &&
+        (named(grant.retiringPrincipal) ||
+          (named(grant.granteePrincipal) && grant.operations.includes('RetireGrant')) ||
+          ((grant.issuingAccount === callerAccount || grant.retiringPrincipal === callerAccount) && iam.decision === 'Allow'));
       if (!allowed) throw kmsError('AccessDeniedException', `User: ${p.arn} is not authorized to perform: kms:RetireGrant on resource: ${key.arn}`);
       key.grants = key.grants.filter((g) => g !== grant);
       await this.keys.saveKey(key);
