@@ -41,6 +41,8 @@ Workloads
   --workloads LIST       comma list of send,batch,e2e,backlog (default: send,batch,e2e)
   --sizes LIST           body sizes in bytes (default: 256,4096; backlog: 1024)
   --concurrency LIST     loop counts (default: 8,32; backlog: 8)
+  --sse MODE             encryption of the main target's queues: default (the server's
+                         default; SSE-SQS on sealq), none, sqs, or kms (a new KMS key)
   --wait-seconds N       ReceiveMessage WaitTimeSeconds for e2e consumers and the backlog
                          sample, 1..20 (default 20)
   --drain-timeout S      e2e: give up draining after S seconds (default 30)
@@ -86,6 +88,7 @@ try {
       sizes: { type: 'string' },
       concurrency: { type: 'string' },
       'wait-seconds': { type: 'string', default: '20' },
+      sse: { type: 'string', default: 'default' },
       'drain-timeout': { type: 'string', default: '30' },
       'max-backlog': { type: 'string' },
       'backlog-messages': { type: 'string', default: '1000000' },
@@ -127,6 +130,7 @@ const backlogMessages = num(args['backlog-messages'], '--backlog-messages', { mi
 const backlogSample = num(args['backlog-sample'], '--backlog-sample', { min: 0, int: true });
 const rssLimitMiB = num(args['rss-limit-mib'], '--rss-limit-mib', { min: 1 });
 const waitSeconds = num(args['wait-seconds'], '--wait-seconds', { min: 1, max: 20, int: true });
+if (!['default', 'none', 'sqs', 'kms'].includes(args.sse)) usage('--sse takes default, none, sqs or kms');
 const drainTimeoutMs = num(args['drain-timeout'], '--drain-timeout', { min: 1 }) * 1000;
 const maxBacklogArg = args['max-backlog'] != null ? num(args['max-backlog'], '--max-backlog', { min: 0, int: true }) : null;
 if (maxBacklogArg != null && maxBacklogArg > 0 && maxBacklogArg < 10) usage('--max-backlog must be 0 or at least 10 (one batch)');
@@ -245,6 +249,17 @@ try {
   );
 
   const common = { waitSeconds, drainTimeoutMs };
+  // Server-side encryption of the main target's queues (--sse); the --vs target keeps its defaults.
+  let mainAttributes;
+  if (args.sse === 'none') mainAttributes = { SqsManagedSseEnabled: 'false' };
+  else if (args.sse === 'sqs') mainAttributes = { SqsManagedSseEnabled: 'true' };
+  else if (args.sse === 'kms') {
+    const agent = targets[0].client.agent(1);
+    const { KeyMetadata } = await targets[0].client.json(agent, 'TrentService.CreateKey', { Description: 'bench' });
+    agent.destroy();
+    mainAttributes = { KmsMasterKeyId: KeyMetadata.Arn };
+  }
+  const attributesFor = (ti) => (ti === 0 ? mainAttributes : undefined);
   const nameWidth = Math.max(...targets.map((t) => t.name.length));
   if (warmupS > 0) {
     for (const [ti, t] of targets.entries()) {
@@ -255,6 +270,7 @@ try {
           client: t.client,
           pid: null,
           queueName: `bench-${runId}-t${ti}-warmup-${w}`,
+          queueAttributes: attributesFor(ti),
           workload: w,
           bodySize: scenarios[0].bodySize,
           concurrency: Math.min(8, Math.max(...scenarios.map((sc) => sc.concurrency))),
@@ -282,6 +298,7 @@ try {
             pid: t.pid,
             dataDir: t.dataDir ?? null,
             queueName,
+            queueAttributes: attributesFor(ti),
             backlogMessages,
             sampleMessages: Math.min(backlogSample, backlogMessages),
             rssLimitBytes: rssLimitMiB * 1024 * 1024,
@@ -293,6 +310,7 @@ try {
             client: t.client,
             pid: t.pid,
             queueName,
+            queueAttributes: attributesFor(ti),
             ...sc,
             durationMs: durationS * 1000,
             maxBacklog: maxBacklogArg ?? 100 * sc.concurrency,

@@ -46,7 +46,10 @@ export async function runBacklog(o) {
   const setupAgent = client.agent(1);
   let queueUrl;
   try {
-    ({ QueueUrl: queueUrl } = await client.json(setupAgent, 'CreateQueue', { QueueName: o.queueName }));
+    ({ QueueUrl: queueUrl } = await client.json(setupAgent, 'CreateQueue', {
+      QueueName: o.queueName,
+      ...(o.queueAttributes ? { Attributes: o.queueAttributes } : {}),
+    }));
   } catch (e) {
     setupAgent.destroy();
     throw e;

@@ -31,9 +31,12 @@ export class SqsJsonClient {
   _template(action) {
     let tpl = this.templates.get(action);
     if (!tpl) {
-      tpl = this.signer.template(this.hostHeader, 'AmazonSQS.' + action, this.path);
+      // A dotted action is a full target (e.g. TrentService.CreateKey, AWS JSON 1.1).
+      const target = action.includes('.') ? action : 'AmazonSQS.' + action;
+      tpl = this.signer.template(this.hostHeader, target, this.path);
       tpl.headers = [
         'Host', this.hostHeader,
+        // The signer signs the 1.0 content type; sealq's JSON 1.1 endpoint (KMS) accepts it too.
         'Content-Type', JSON_CONTENT_TYPE,
         'X-Amz-Target', tpl.target,
         'X-Amz-Date', '',
