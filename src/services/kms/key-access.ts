@@ -1,4 +1,4 @@
-import { evaluateKeyPolicy, explain, parsePolicy, type DecisionReason, type NamedPolicy, type PolicyDocument } from '../../policy/index.js';
+import { evaluate, evaluateKeyPolicy, explain, parsePolicy, type Decision, type DecisionReason, type NamedPolicy, type PolicyDocument } from '../../policy/index.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdentityDirectory } from '../iam/identity-directory.js';
 import { kmsError } from './errors.js';
@@ -73,6 +73,45 @@ export class KeyAuthorizer {
       'AccessDeniedException',
       `User: ${p.arn} is not authorized to perform: ${action} on resource: ${key.arn} ` +
         (decision.decision === 'ExplicitDeny' ? 'with an explicit deny' : `because ${missingAllow(decision.reason)} allows the ${action} action`),
+    );
+    error.trace = explain(decision);
+    throw error;
+  }
+
+  /**
+   * The caller's IAM side alone (identity and session policies; the root user of an account may do
+   * anything in it). AWS: CreateKey, ListKeys and ListAliases are "valid only in IAM policies", with
+   * resource "*"; RetireGrant may be delegated to IAM principals of the grant's account (or denied).
+   */
+  identityDecision(ctx: KmsContext, action: string, resource = '*'): Decision {
+    const p = ctx.principal;
+    const identityPolicies: NamedPolicy[] = [];
+    for (const { name, document } of this.directory.identityPolicies(p)) {
+      const doc = this.parse(document, 'identity');
+      if (doc) identityPolicies.push({ name, document: doc });
+    }
+    const session = p.sessionPolicy ? this.parse(p.sessionPolicy, 'identity') : undefined;
+    return evaluate(
+      {
+        principal: { type: p.type, arn: p.arn, accountId: p.accountId, userId: p.userId, roleArn: p.type === 'AssumedRole' ? p.principalArn : undefined },
+        action,
+        resource,
+        resourceAccountId: p.accountId,
+        conditionKeys: { 'aws:SecureTransport': ctx.secure ? 'true' : 'false', 'aws:SourceIp': ctx.sourceIp, 'kms:CallerAccount': p.accountId },
+        time: new Date(this.clock.now()),
+      },
+      { identityPolicies, sessionPolicies: session ? [{ name: 'session policy', document: session }] : undefined },
+    );
+  }
+
+  /** Throws AccessDeniedException unless the caller's IAM policies allow `action` (see identityDecision). */
+  authorizeIdentity(ctx: KmsContext, action: string, resource = '*'): void {
+    const decision = this.identityDecision(ctx, action, resource);
+    if (decision.decision === 'Allow') return;
+    const error = kmsError(
+      'AccessDeniedException',
+      `User: ${ctx.principal.arn} is not authorized to perform: ${action} on resource: ${resource} ` +
+        (decision.decision === 'ExplicitDeny' ? 'with an explicit deny' : `because no identity-based policy allows the ${action} action`),
     );
     error.trace = explain(decision);
     throw error;
