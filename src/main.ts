@@ -69,9 +69,7 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     throw error;
   }
   if (services.identity.rootKey.generated) {
-    process.stdout.write(
-      JSON.stringify({ level: 30, time: clock.now(), msg: 'generated a KMS root key in the data directory (root.key, mode 0600); back it up' }) + '\n',
-    );
+    logger.warn({ dataDir: config.dataDir }, 'generated a KMS root key in the data directory (root.key, mode 0600); back it up');
   }
   if (services.identity.root.generated) {
     // Printed once, when they are made; afterwards they are in the data directory's key file.
