@@ -38,7 +38,10 @@ export class JsonService<Ctx> {
   }
 
   encodeError(error: AwsError): EncodedResponse {
-    // AWS: KMS names errors without a namespace and sends no x-amzn-query-error header.
-    return encodeJsonError(error, '', { queryCompatible: false, contentType: this.contentType, bareType: true });
+    // AWS: KMS names errors without a namespace and sends no x-amzn-query-error header, and its
+    // authentication failures (UnrecognizedClientException and the like) are 400s, not 403s.
+    const encoded = encodeJsonError(error, '', { queryCompatible: false, contentType: this.contentType, bareType: true });
+    if (encoded.status === 403) encoded.status = 400;
+    return encoded;
   }
 }
