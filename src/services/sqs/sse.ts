@@ -72,9 +72,9 @@ export class MessageEncryption {
       // check the new data key before using it; both as the producer, via SQS.
       const generated = this.viaKms(() =>
         this.kms!.metered(kmsCtx, 'GenerateDataKey', context, (record) => {
-          const out = this.kms!.generateDataKeyFor(kmsCtx, kmsKeyId, 32, context, 'GenerateDataKey');
-          record.keyArn = out.key.arn;
-          return out;
+          // Resolved first, so that a refused call is still recorded against its key.
+          record.keyArn = this.kms!.resolveKey(kmsCtx, kmsKeyId).key.arn;
+          return this.kms!.generateDataKeyFor(kmsCtx, kmsKeyId, 32, context, 'GenerateDataKey');
         }),
       );
       this.viaKms(() =>
