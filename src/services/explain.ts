@@ -79,6 +79,6 @@ function principalOf(arn: string, directory: IdentityDirectory): Principal | und
     userId: `${role.roleId}:${session}`,
     roleName: role.name,
     sessionName: session,
-    requesterId: `role:${role.arn}#`,
+    requesterId: `role:${role.roleId}#`,
   };
 }

@@ -19,3 +19,18 @@ export function randomToken48(): number {
   offset += 6;
   return value;
 }
+
+let ivPool = randomBytes(0);
+let ivOffset = 0;
+
+/** A fresh 96-bit AES-GCM nonce, from a pooled cryptographic buffer (one per sealed message). */
+export function randomIv(): Buffer {
+  if (ivOffset + 12 > ivPool.length) {
+    ivPool = randomBytes(12 * 1024);
+    ivOffset = 0;
+  }
+  // A copy: the pool is refilled, never reused.
+  const iv = Buffer.from(ivPool.subarray(ivOffset, ivOffset + 12));
+  ivOffset += 12;
+  return iv;
+}

@@ -182,7 +182,7 @@ export class IdentityDirectory {
         sessionName: session.sessionName,
         sessionPolicy: session.sessionPolicy,
         accessKeyId,
-        requesterId: `role:${session.roleArn}#${session.sessionPolicy ?? ''}`,
+        requesterId: `role:${session.roleId}#${session.sessionPolicy ?? ''}`,
       };
     }
     return undefined;
@@ -239,6 +239,6 @@ export function userPrincipal(user: UserEntity, accessKeyId?: string): Principal
     userId: user.userId,
     userName: user.name,
     accessKeyId,
-    requesterId: `user:${user.arn}`,
+    requesterId: `user:${user.userId}`,
   };
 }

@@ -19,7 +19,7 @@ import type {
 } from './types.js';
 import { Waiters } from './waiters.js';
 import type { QueueAccess } from './access.js';
-import { decodeEnvelope, encodeEnvelope, type MessageEncryption } from './sse.js';
+import { encodeEnvelope, type MessageEncryption } from './sse.js';
 
 interface AttemptRecord {
   expiresAt: number;
@@ -253,7 +253,7 @@ export class MessageOperations {
     let bodies: string[];
     try {
       bodies = result.messages.map((m) =>
-        m.envelope ? this.encryption.open(ctx, queue, decodeEnvelope(m.envelope), m.messageId, m.bodyCiphertext!) : m.body,
+        m.envelope ? this.encryption.open(ctx, queue, m.envelope, m.messageId, m.bodyCiphertext!) : m.body,
       );
     } catch (error) {
       // KMS refused this requester: the messages go back at once rather than stay hidden.

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomIv } from '../../shared/ids.js';
 import { AwsError } from '../../shared/aws-error.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Principal } from '../iam/entities.js';
@@ -94,20 +95,22 @@ export class MessageEncryption {
     return entry;
   }
 
-  /** Opens a stored body for a receive by this requester. */
-  open(ctx: RequestContext, queue: Queue, envelope: Envelope, messageId: string, ciphertext: Buffer): string {
-    const key = this.decryptionKey(ctx, queue, envelope);
+  /** Opens a stored body (its envelope as stored) for a receive by this requester. */
+  open(ctx: RequestContext, queue: Queue, envelopeText: string, messageId: string, ciphertext: Buffer): string {
+    const key = this.decryptionKey(ctx, queue, envelopeText);
     const body = openBody(key, messageId, ciphertext);
     if (body === undefined) throw sqsErrors.internalFailure();
     return body;
   }
 
-  private decryptionKey(ctx: RequestContext, queue: Queue, envelope: Envelope): Buffer {
+  private decryptionKey(ctx: RequestContext, queue: Queue, envelopeText: string): Buffer {
     const now = this.clock.now();
     const requester = ctx.principal?.requesterId ?? 'anonymous';
-    const cacheKey = `${envelope.queueArn}\u0000${envelope.keyArn}\u0000${requester}\u0000${envelope.dataKey.toString('base64')}`;
+    // The stored envelope names queue, key and data key: with the requester, it is the cache key.
+    const cacheKey = `${requester}\u0000${envelopeText}`;
     const cached = this.decryptKeys.get(cacheKey);
     if (cached && cached.expiresAt > now) return cached.plaintext;
+    const envelope = decodeEnvelope(envelopeText);
     const context = { 'aws:sqs:arn': envelope.queueArn };
     let plaintext: Buffer;
     if (envelope.keyArn === OWNED) plaintext = this.kms!.decryptOwned(envelope.dataKey, context);
@@ -186,7 +189,7 @@ function anonymousRoot(accountId: string): Principal {
 
 /** AES-256-GCM with the message id as additional data, so bodies cannot be swapped between messages. */
 export function sealBody(key: Buffer, messageId: string, body: string): Buffer {
-  const iv = randomBytes(IV);
+  const iv = randomIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(messageId));
   const ct = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
