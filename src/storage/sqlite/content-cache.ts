@@ -45,6 +45,8 @@ export class ContentCache {
 function sizeOf(m: NewMessage): number {
   return (
     256 +
+    (m.bodyCiphertext?.length ?? 0) +
+    (m.envelope?.length ?? 0) +
     2 * (m.body.length + (m.messageAttributes?.length ?? 0) + (m.systemAttributes?.length ?? 0))
   );
 }
