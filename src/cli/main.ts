@@ -26,6 +26,9 @@ Usage:
                             --queue P,C (repeatable) instead of --producers/--consumers
   sealq kms-cost report [--from DATE] [--to DATE]
                             per queue, KMS calls metered against the formula's prediction
+  sealq deliver --as-service PRINCIPAL [--source-arn ARN] [--source-account ID] --queue-url URL --body TEXT
+                            send as an AWS service principal (e.g. sns.amazonaws.com), through the
+                            path event sources use: queue policy, key policy, SSE
   sealq root-key rotate [--data-dir DIR] [--root-key-file FILE]
                             re-seal all KMS key material under a new root key (server stopped)
   sealq version             print the version
@@ -238,6 +241,40 @@ function cliCredentials(dataDir: string): { accessKeyId: string; secretAccessKey
   throw new Error('no credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or point --data-dir at the server data');
 }
 
+async function deliver(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'as-service': { type: 'string' },
+      'source-arn': { type: 'string' },
+      'source-account': { type: 'string' },
+      'queue-url': { type: 'string' },
+      body: { type: 'string' },
+      'message-group-id': { type: 'string' },
+      endpoint: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+    strict: true,
+  });
+  for (const required of ['as-service', 'queue-url', 'body'] as const) {
+    if (!values[required]) throw new Error(`--${required} is required`);
+  }
+  const answer = await adminCall(
+    '/_sealq/deliver',
+    {
+      asService: values['as-service'],
+      sourceArn: values['source-arn'],
+      sourceAccount: values['source-account'],
+      queueUrl: values['queue-url'],
+      body: values.body,
+      messageGroupId: values['message-group-id'],
+    },
+    values.endpoint ?? new URL(values['queue-url']!).origin,
+    values['data-dir'],
+  );
+  process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
+}
+
 async function rootKey(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub !== 'rotate') throw new Error("root-key takes 'rotate'");
@@ -277,6 +314,8 @@ async function main(): Promise<void> {
       return kmsCost(rest);
     case 'root-key':
       return rootKey(rest);
+    case 'deliver':
+      return deliver(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${version}\n`);

@@ -19,7 +19,7 @@ import {
 import { explainDecision, type ExplainQuestion } from '../services/explain.js';
 import { costReport, summarize } from '../services/kms/metering.js';
 import { authErrorSpecs } from '../auth/auth-errors.js';
-import type { Principal } from '../services/iam/entities.js';
+import { servicePrincipal, type Principal } from '../services/iam/entities.js';
 import { authorizeIam } from '../services/iam/iam-access.js';
 import type { Identity } from '../services/identity.js';
 import type { SqsService } from '../services/sqs/sqs-service.js';
@@ -93,6 +93,7 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     const callerContext: CallerContext = { principal: caller.principal, secure: request.secure, sourceIp: request.sourceIp };
     if (request.path === '/_sealq/explain') return explainEndpoint(deps, callerContext, request);
     if (request.path === '/_sealq/kms-usage') return kmsUsageEndpoint(deps, callerContext, request);
+    if (request.path === '/_sealq/deliver') return await deliverEndpoint(deps, callerContext, request, requestId);
     if (service === 'iam' || service === 'sts') {
       return await deps[service].handle(callerContext, formParams(request), requestId);
     }
@@ -175,6 +176,60 @@ function kmsUsageEndpoint(deps: PipelineDependencies, caller: CallerContext, req
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ from, to, summary: summarize(records), report }),
   };
+}
+
+/**
+ * POST /_sealq/deliver {asService, sourceArn?, sourceAccount?, queueUrl, body, messageAttributes?,
+ * messageGroupId?, messageDeduplicationId?}: sends as a service principal, through exactly the path
+ * an event source uses, so key and queue policies can be tried for any service. Impersonating a
+ * service is for the queue account's root user only.
+ */
+async function deliverEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest, requestId: string): Promise<EncodedResponse> {
+  let input: {
+    asService?: string;
+    sourceArn?: string;
+    sourceAccount?: string;
+    queueUrl?: string;
+    body?: string;
+    messageGroupId?: string;
+    messageDeduplicationId?: string;
+  };
+  try {
+    input = JSON.parse(request.body.toString('utf8')) as typeof input;
+  } catch {
+    throw protocolErrors.serialization('The deliver request body must be JSON.');
+  }
+  for (const field of ['asService', 'queueUrl', 'body'] as const) {
+    if (typeof input[field] !== 'string' || input[field] === '') throw protocolErrors.missingParameter(field);
+  }
+  const queue = deps.sqs.queues.resolve(input.queueUrl!);
+  if (caller.principal.type !== 'Account' || caller.principal.accountId !== queue.record.accountId) {
+    throw new AwsError(
+      authErrorSpecs.AccessDenied,
+      `User: ${caller.principal.arn} may not deliver as a service: only the root user of account ${queue.record.accountId} may.`,
+    );
+  }
+  const principal = servicePrincipal(input.asService!, input.sourceArn, input.sourceAccount);
+  const host = header(request.headers.host) ?? `${deps.config.host}:${deps.config.port}`;
+  const result = await deps.sqs.deliver(
+    {
+      requestId,
+      accountId: queue.record.accountId,
+      region: deps.config.region,
+      baseUrl: `${request.secure ? 'https' : 'http'}://${host}`,
+      senderId: principal.userId,
+      principal,
+      secure: request.secure,
+      sourceIp: request.sourceIp,
+    },
+    {
+      queueArn: queue.arn,
+      messageBody: input.body!,
+      messageGroupId: input.messageGroupId,
+      messageDeduplicationId: input.messageDeduplicationId,
+    },
+  );
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
 }
 
 function formParams(request: RawRequest): URLSearchParams {

@@ -25,19 +25,24 @@ export class PolicyAuthorizer implements Authorizer {
     }
     const now = this.clock.now();
     const context: RequestContext = {
-      principal: {
-        type: p.type,
-        arn: p.arn,
-        accountId: p.accountId,
-        userId: p.userId,
-        roleArn: p.type === 'AssumedRole' ? p.principalArn : undefined,
-      },
+      principal:
+        p.type === 'Service'
+          ? { type: 'Service', arn: '', accountId: '', serviceName: p.serviceName }
+          : {
+              type: p.type,
+              arn: p.arn,
+              accountId: p.accountId,
+              userId: p.userId,
+              roleArn: p.type === 'AssumedRole' ? p.principalArn : undefined,
+            },
       action: request.action,
       resource: request.resource,
       resourceAccountId: request.resourceAccountId,
       conditionKeys: {
         'aws:SecureTransport': request.secure ? 'true' : 'false',
         'aws:SourceIp': request.sourceIp,
+        'aws:SourceArn': p.sourceArn,
+        'aws:SourceAccount': p.sourceAccount,
         ...request.context,
       },
       time: new Date(now),

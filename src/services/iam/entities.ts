@@ -96,7 +96,8 @@ export interface AccountEntity {
 
 /** Who made a request, as policies and SQS see it. */
 export interface Principal {
-  type: 'Account' | 'User' | 'AssumedRole';
+  /** `Service`: an AWS service principal (e.g. sns.amazonaws.com) delivering on a resource's behalf. */
+  type: 'Account' | 'User' | 'AssumedRole' | 'Service';
   accountId: string;
   /** The caller's ARN (for a role session, the assumed-role session ARN). */
   arn: string;
@@ -114,4 +115,23 @@ export interface Principal {
    * session policy (not the session name).
    */
   requesterId: string;
+  /** Service principals: the service name, and the resource they act for (aws:SourceArn/Account). */
+  serviceName?: string;
+  sourceArn?: string;
+  sourceAccount?: string;
+}
+
+/** A service principal acting for a source resource, as event sources deliver. */
+export function servicePrincipal(serviceName: string, sourceArn?: string, sourceAccount?: string): Principal {
+  return {
+    type: 'Service',
+    accountId: sourceAccount ?? '',
+    arn: serviceName,
+    principalArn: serviceName,
+    userId: serviceName,
+    serviceName,
+    sourceArn,
+    sourceAccount,
+    requesterId: `service:${serviceName}#${sourceArn ?? ''}`,
+  };
 }

@@ -28,7 +28,10 @@ export class KeyAuthorizer {
     const keys: Record<string, string | string[] | undefined> = {
       'aws:SecureTransport': ctx.secure ? 'true' : 'false',
       'aws:SourceIp': ctx.sourceIp,
-      'kms:CallerAccount': p.accountId,
+      // AWS: a service principal has no caller account; it names its source instead.
+      'kms:CallerAccount': p.type === 'Service' ? undefined : p.accountId,
+      'aws:SourceArn': p.sourceArn,
+      'aws:SourceAccount': p.sourceAccount,
       'kms:ViaService': ctx.viaService,
       'kms:RequestAlias': extra.requestAlias,
       'kms:ResourceAliases': extra.resourceAliases.length ? extra.resourceAliases : undefined,
@@ -47,13 +50,16 @@ export class KeyAuthorizer {
     const session = p.sessionPolicy ? this.parse(p.sessionPolicy, 'identity') : undefined;
     const decision = evaluateKeyPolicy(
       {
-        principal: {
-          type: p.type,
-          arn: p.arn,
-          accountId: p.accountId,
-          userId: p.userId,
-          roleArn: p.type === 'AssumedRole' ? p.principalArn : undefined,
-        },
+        principal:
+          p.type === 'Service'
+            ? { type: 'Service', arn: '', accountId: '', serviceName: p.serviceName }
+            : {
+                type: p.type,
+                arn: p.arn,
+                accountId: p.accountId,
+                userId: p.userId,
+                roleArn: p.type === 'AssumedRole' ? p.principalArn : undefined,
+              },
         action,
         resource: key.arn,
         resourceAccountId: key.accountId,

@@ -237,6 +237,19 @@ export class SqsService {
     return this.messages.sendBatch(ctx, input.queueUrl, input.entries);
   }
 
+  /**
+   * An event source's delivery (SNS, S3, EventBridge, or any service principal): the same front
+   * door as SendMessage — the queue policy, SSE with the service as requester, limits — addressed
+   * by queue ARN. `ctx.principal` is the service principal.
+   */
+  async deliver(ctx: RequestContext, input: Omit<SendMessageInput, 'queueUrl'> & { queueArn: string }): Promise<SendMessageOutput> {
+    const queue = this.queues.byArn(input.queueArn);
+    if (!queue) throw sqsErrors.queueDoesNotExist();
+    const { queueArn, ...message } = input;
+    void queueArn;
+    return this.messages.send(ctx, { ...message, queueUrl: this.queues.urlOf(ctx, queue) });
+  }
+
   async receiveMessage(ctx: RequestContext, input: ReceiveMessageInput): Promise<{ messages: ReceivedMessage[] }> {
     return { messages: await this.messages.receive(ctx, input, this.shutdown) };
   }
