@@ -28,7 +28,8 @@ describe.each(protocols)('long polling over $name', ({ sdk }) => {
     const { messages } = await waiting;
     const afterSend = Date.now() - sentAt;
     expect(messages.map((m) => m.Body)).toEqual(['wake up']);
-    expect(afterSend).toBeLessThan(500);
+    // Far below the 10 s wait: woken by the send, not by a timeout (bounds leave room for a busy CI).
+    expect(afterSend).toBeLessThan(2500);
   });
 
   it('returns an empty answer when WaitTimeSeconds runs out', async () => {
@@ -36,7 +37,7 @@ describe.each(protocols)('long polling over $name', ({ sdk }) => {
     const { messages, elapsed } = await timedReceive(url, { WaitTimeSeconds: 1 });
     expect(messages).toEqual([]);
     expect(elapsed).toBeGreaterThanOrEqual(950);
-    expect(elapsed).toBeLessThan(1800);
+    expect(elapsed).toBeLessThan(3500);
   });
 
   it("waits for the queue's ReceiveMessageWaitTimeSeconds when the receive gives none", async () => {
@@ -46,27 +47,27 @@ describe.each(protocols)('long polling over $name', ({ sdk }) => {
     expect(elapsed).toBeGreaterThanOrEqual(950);
     // An explicit 0 is a short poll.
     const short = await timedReceive(url, { WaitTimeSeconds: 0 });
-    expect(short.elapsed).toBeLessThan(500);
+    expect(short.elapsed).toBeLessThan(900);
   });
 
   it('wakes a waiting receiver when a delayed message becomes visible', async () => {
     const url = await createQueue(client(), sdk);
     await client().send(new sdk.SendMessageCommand({ QueueUrl: url, MessageBody: 'delayed', DelaySeconds: 1 }));
-    const { messages, elapsed } = await timedReceive(url, { WaitTimeSeconds: 5 });
+    const { messages, elapsed } = await timedReceive(url, { WaitTimeSeconds: 10 });
     expect(messages.map((m) => m.Body)).toEqual(['delayed']);
     expect(elapsed).toBeGreaterThanOrEqual(800);
-    expect(elapsed).toBeLessThan(1700);
+    expect(elapsed).toBeLessThan(5000);
   });
 
   it('wakes a receiver that started waiting before a delayed send', async () => {
     const url = await createQueue(client(), sdk);
-    const waiting = timedReceive(url, { WaitTimeSeconds: 5 });
+    const waiting = timedReceive(url, { WaitTimeSeconds: 10 });
     await sleep(100);
     await client().send(new sdk.SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 1 }));
     const { messages, elapsed } = await waiting;
     expect(messages.map((m) => m.Body)).toEqual(['later']);
     expect(elapsed).toBeGreaterThanOrEqual(1000);
-    expect(elapsed).toBeLessThan(1900);
+    expect(elapsed).toBeLessThan(5000);
   });
 
   it('wakes a waiting receiver when an in-flight message times out', async () => {
@@ -74,29 +75,29 @@ describe.each(protocols)('long polling over $name', ({ sdk }) => {
     await client().send(new sdk.SendMessageCommand({ QueueUrl: url, MessageBody: 'again' }));
     const first = await timedReceive(url, { VisibilityTimeout: 1 });
     expect(first.messages).toHaveLength(1);
-    const { messages, elapsed } = await timedReceive(url, { WaitTimeSeconds: 5 });
+    const { messages, elapsed } = await timedReceive(url, { WaitTimeSeconds: 10 });
     expect(messages.map((m) => m.MessageId)).toEqual([first.messages[0].MessageId]);
-    expect(elapsed).toBeLessThan(1700);
+    expect(elapsed).toBeLessThan(5000);
   });
 
   it('gives each of two waiting receivers its own message', async () => {
     const url = await createQueue(client(), sdk);
-    const a = timedReceive(url, { WaitTimeSeconds: 5 });
-    const b = timedReceive(url, { WaitTimeSeconds: 5 });
+    const a = timedReceive(url, { WaitTimeSeconds: 10 });
+    const b = timedReceive(url, { WaitTimeSeconds: 10 });
     await sleep(200);
     await client().send(new sdk.SendMessageCommand({ QueueUrl: url, MessageBody: 'one' }));
     await client().send(new sdk.SendMessageCommand({ QueueUrl: url, MessageBody: 'two' }));
     const results = await Promise.all([a, b]);
     expect(results.flatMap((r) => r.messages.map((m) => m.Body)).sort()).toEqual(['one', 'two']);
-    for (const r of results) expect(r.elapsed).toBeLessThan(1500);
+    for (const r of results) expect(r.elapsed).toBeLessThan(5000);
   });
 
   it('returns early with what it has, without waiting to fill MaxNumberOfMessages', async () => {
     const url = await createQueue(client(), sdk);
     await client().send(new sdk.SendMessageCommand({ QueueUrl: url, MessageBody: 'only one' }));
-    const { messages, elapsed } = await timedReceive(url, { WaitTimeSeconds: 5, MaxNumberOfMessages: 10 });
+    const { messages, elapsed } = await timedReceive(url, { WaitTimeSeconds: 10, MaxNumberOfMessages: 10 });
     expect(messages).toHaveLength(1);
-    expect(elapsed).toBeLessThan(500);
+    expect(elapsed).toBeLessThan(3000);
   });
 
   it('ends a long poll promptly, and empty, when its queue is deleted', async () => {
@@ -106,6 +107,6 @@ describe.each(protocols)('long polling over $name', ({ sdk }) => {
     await client().send(new sdk.DeleteQueueCommand({ QueueUrl: url }));
     const { messages, elapsed } = await waiting;
     expect(messages).toEqual([]);
-    expect(elapsed).toBeLessThan(1200);
+    expect(elapsed).toBeLessThan(4000);
   });
 });
