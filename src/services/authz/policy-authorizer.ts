@@ -1,4 +1,5 @@
-import { evaluate, explain, parsePolicy, type NamedPolicy, type PolicyDocument, type RequestContext } from '../../policy/index.js';
+import { evaluate, explain, type RequestContext } from '../../policy/index.js';
+import { PolicyCache, requestPrincipal } from './policy-inputs.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdentityDirectory } from '../iam/identity-directory.js';
 import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from './authorizer.js';
@@ -6,10 +7,9 @@ import type { AuthorizationDecision, AuthorizationRequest, Authorizer } from './
 /**
  * Answers authorization questions with the policy engine: the principal's identity policies from
  * the directory, the resource's policy from the caller, the session policy of a role session.
- * Parsed documents are cached by their text, since the same few policies decide every request.
  */
 export class PolicyAuthorizer implements Authorizer {
-  private readonly parsed = new Map<string, PolicyDocument>();
+  private readonly policies = new PolicyCache();
 
   constructor(
     private readonly directory: IdentityDirectory,
@@ -25,16 +25,7 @@ export class PolicyAuthorizer implements Authorizer {
     }
     const now = this.clock.now();
     const context: RequestContext = {
-      principal:
-        p.type === 'Service'
-          ? { type: 'Service', arn: '', accountId: '', serviceName: p.serviceName }
-          : {
-              type: p.type,
-              arn: p.arn,
-              accountId: p.accountId,
-              userId: p.userId,
-              roleArn: p.type === 'AssumedRole' ? p.principalArn : undefined,
-            },
+      principal: requestPrincipal(p),
       action: request.action,
       resource: request.resource,
       resourceAccountId: request.resourceAccountId,
@@ -47,9 +38,9 @@ export class PolicyAuthorizer implements Authorizer {
       },
       time: new Date(now),
     };
-    const identityPolicies = this.named(this.directory.identityPolicies(p), 'identity');
-    const resourcePolicy = request.resourcePolicy ? this.named([request.resourcePolicy], 'resource')[0] : undefined;
-    const sessionPolicies = p.sessionPolicy ? this.named([{ name: 'session policy', document: p.sessionPolicy }], 'identity') : undefined;
+    const identityPolicies = this.policies.named(this.directory.identityPolicies(p), 'identity');
+    const resourcePolicy = request.resourcePolicy ? this.policies.named([request.resourcePolicy], 'resource')[0] : undefined;
+    const sessionPolicies = p.sessionPolicy ? this.policies.named([{ name: 'session policy', document: p.sessionPolicy }], 'identity') : undefined;
     const decision = evaluate(context, { identityPolicies, resourcePolicy, sessionPolicies });
     return {
       decision: decision.decision,
@@ -57,25 +48,5 @@ export class PolicyAuthorizer implements Authorizer {
       reason: decision.reason,
       resourcePolicyAllowed: decision.decision === 'Allow' && decision.matched.some((m) => m.kind === 'resource' && m.effect === 'Allow'),
     };
-  }
-
-  private named(policies: Array<{ name: string; document: string }>, kind: 'identity' | 'resource'): NamedPolicy[] {
-    const out: NamedPolicy[] = [];
-    for (const { name, document } of policies) {
-      const key = `${kind}\u0000${document}`;
-      let doc = this.parsed.get(key);
-      if (!doc) {
-        try {
-          doc = parsePolicy(document, { kind });
-        } catch {
-          // A stored document that no longer parses grants nothing.
-          continue;
-        }
-        if (this.parsed.size > 10_000) this.parsed.clear();
-        this.parsed.set(key, doc);
-      }
-      out.push({ name, document: doc });
-    }
-    return out;
   }
 }

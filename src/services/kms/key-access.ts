@@ -1,4 +1,5 @@
-import { evaluate, evaluateKeyPolicy, explain, parsePolicy, type Decision, type DecisionReason, type NamedPolicy, type PolicyDocument } from '../../policy/index.js';
+import { evaluate, evaluateKeyPolicy, explain, type Decision, type DecisionReason } from '../../policy/index.js';
+import { PolicyCache, requestPrincipal } from '../authz/policy-inputs.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdentityDirectory } from '../iam/identity-directory.js';
 import { kmsError } from './errors.js';
@@ -11,7 +12,7 @@ import type { KmsKey } from './keys.js';
  * kms:EncryptionContext:*, kms:EncryptionContextKeys, kms:RequestAlias, kms:ResourceAliases.
  */
 export class KeyAuthorizer {
-  private readonly parsed = new Map<string, PolicyDocument>();
+  private readonly policies = new PolicyCache();
 
   constructor(
     private readonly directory: IdentityDirectory,
@@ -41,25 +42,12 @@ export class KeyAuthorizer {
       keys['kms:EncryptionContextKeys'] = Object.keys(extra.encryptionContext);
       for (const [k, v] of Object.entries(extra.encryptionContext)) keys[`kms:EncryptionContext:${k}`] = v;
     }
-    const identityPolicies: NamedPolicy[] = [];
-    for (const { name, document } of this.directory.identityPolicies(p)) {
-      const doc = this.parse(document, 'identity');
-      if (doc) identityPolicies.push({ name, document: doc });
-    }
-    const keyPolicy = this.parse(key.policy, 'resource');
-    const session = p.sessionPolicy ? this.parse(p.sessionPolicy, 'identity') : undefined;
+    const identityPolicies = this.policies.named(this.directory.identityPolicies(p), 'identity');
+    const keyPolicy = this.policies.parse(key.policy, 'resource');
+    const session = p.sessionPolicy ? this.policies.parse(p.sessionPolicy, 'identity') : undefined;
     const decision = evaluateKeyPolicy(
       {
-        principal:
-          p.type === 'Service'
-            ? { type: 'Service', arn: '', accountId: '', serviceName: p.serviceName }
-            : {
-                type: p.type,
-                arn: p.arn,
-                accountId: p.accountId,
-                userId: p.userId,
-                roleArn: p.type === 'AssumedRole' ? p.principalArn : undefined,
-              },
+        principal: requestPrincipal(p),
         action,
         resource: key.arn,
         resourceAccountId: key.accountId,
@@ -91,15 +79,11 @@ export class KeyAuthorizer {
    */
   identityDecision(ctx: KmsContext, action: string, resource = '*'): Decision {
     const p = ctx.principal;
-    const identityPolicies: NamedPolicy[] = [];
-    for (const { name, document } of this.directory.identityPolicies(p)) {
-      const doc = this.parse(document, 'identity');
-      if (doc) identityPolicies.push({ name, document: doc });
-    }
-    const session = p.sessionPolicy ? this.parse(p.sessionPolicy, 'identity') : undefined;
+    const identityPolicies = this.policies.named(this.directory.identityPolicies(p), 'identity');
+    const session = p.sessionPolicy ? this.policies.parse(p.sessionPolicy, 'identity') : undefined;
     return evaluate(
       {
-        principal: { type: p.type, arn: p.arn, accountId: p.accountId, userId: p.userId, roleArn: p.type === 'AssumedRole' ? p.principalArn : undefined },
+        principal: requestPrincipal(p),
         action,
         resource,
         resourceAccountId: p.accountId,
@@ -121,21 +105,6 @@ export class KeyAuthorizer {
     );
     error.trace = explain(decision);
     throw error;
-  }
-
-  private parse(document: string, kind: 'identity' | 'resource'): PolicyDocument | undefined {
-    const id = `${kind}\u0000${document}`;
-    let doc = this.parsed.get(id);
-    if (!doc) {
-      try {
-        doc = parsePolicy(document, { kind });
-      } catch {
-        return undefined;
-      }
-      if (this.parsed.size > 10_000) this.parsed.clear();
-      this.parsed.set(id, doc);
-    }
-    return doc;
   }
 }
 
