@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { randomIv } from '../../shared/ids.js';
 import { AwsError } from '../../shared/aws-error.js';
 import type { Clock } from '../../shared/clock.js';
-import type { Principal } from '../iam/entities.js';
+import { rootPrincipal } from '../iam/identity-directory.js';
 import type { KmsContext, KmsService } from '../kms/kms-service.js';
 import { sqsErrors } from './errors.js';
 import type { Queue } from './queues.js';
@@ -132,7 +132,7 @@ export class MessageEncryption {
 
   private kmsContext(ctx: RequestContext): KmsContext {
     return {
-      principal: ctx.principal ?? anonymousRoot(ctx.accountId),
+      principal: ctx.principal ?? rootPrincipal(ctx.accountId),
       secure: ctx.secure ?? false,
       sourceIp: ctx.sourceIp,
       viaService: `sqs.${this.region}.amazonaws.com`,
@@ -176,16 +176,6 @@ function reusePeriodMs(queue: Queue): number {
   return Number(queue.record.attributes.KmsDataKeyReusePeriodSeconds ?? 300) * 1000;
 }
 
-function anonymousRoot(accountId: string): Principal {
-  return {
-    type: 'Account',
-    accountId,
-    arn: `arn:aws:iam::${accountId}:root`,
-    principalArn: `arn:aws:iam::${accountId}:root`,
-    userId: accountId,
-    requesterId: `account:${accountId}`,
-  };
-}
 
 /** AES-256-GCM with the message id as additional data, so bodies cannot be swapped between messages. */
 export function sealBody(key: Buffer, messageId: string, body: string): Buffer {
