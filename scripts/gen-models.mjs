@@ -6,7 +6,7 @@
 // (locationName, resultWrapper) that the JSON model no longer carries. Members added after the
 // switch get the names AWS Query uses by convention (singular list names). Enum values come from
 // @aws-sdk/client-sqs.
-// IAM and STS: still AWS Query; their newest model carries everything. KMS: AWS JSON 1.1.
+// IAM, STS and SNS: still AWS Query; their newest model carries everything. KMS: AWS JSON 1.1.
 // Run: npm run gen:models
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -68,14 +68,16 @@ function convert(jsonRef, queryRef, memberName) {
   } else if (type === 'map') {
     out.key = convert(j.key, q.key);
     out.value = convert(j.value, q.value);
-    out.keyName = q.key?.locationName ?? 'Name';
-    out.valueName = q.value?.locationName ?? 'Value';
+    out.flattened = !!(j.flattened ?? q.flattened);
+    // AWS Query: flattened maps name their entries by locationName; wrapped ones use entry/key/value.
+    out.keyName = q.key?.locationName ?? (out.flattened ? 'Name' : 'key');
+    out.valueName = q.value?.locationName ?? (out.flattened ? 'Value' : 'value');
   }
   return out;
 }
 
 function defaultQueryName(name, member) {
-  return member.type === 'map' ? singular(name) : name;
+  return member.type === 'map' && member.flattened ? singular(name) : name;
 }
 
 function generate(service, { jsonFile, queryFile, enums }) {
@@ -116,4 +118,5 @@ generate('sqs', {
 generate('iam', { jsonFile: 'iam-2010-05-08.min.json', enums: {} });
 generate('sts', { jsonFile: 'sts-2011-06-15.min.json', enums: {} });
 generate('kms', { jsonFile: 'kms-2014-11-01.min.json', enums: {} });
+generate('sns', { jsonFile: 'sns-2010-03-31.min.json', enums: {} });
 for (const dir of packs.values()) rmSync(dir, { recursive: true, force: true });

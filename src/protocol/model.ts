@@ -21,6 +21,8 @@ export interface MapShape {
   type: 'map';
   key: Shape;
   value: Shape;
+  /** Flattened maps repeat `Name.N.Key`; wrapped ones nest `Name.entry.N.key` (XML: `<entry>`). */
+  flattened: boolean;
   keyName: string;
   valueName: string;
 }

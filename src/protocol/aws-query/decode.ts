@@ -63,7 +63,8 @@ function read(shape: Shape, node: Node, path: string, label: string): unknown {
     }
     case 'map': {
       const out: Record<string, unknown> = {};
-      for (const [i, entry] of indexed(node, path)) {
+      const entries = shape.flattened ? node : node.children?.get('entry');
+      for (const [i, entry] of indexed(entries, path)) {
         const key = entry.children?.get(shape.keyName)?.value;
         const valueNode = entry.children?.get(shape.valueName);
         if (key === undefined) throw protocolErrors.missingParameter(`${path}.${i}.${shape.keyName}`);

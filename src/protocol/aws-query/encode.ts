@@ -55,13 +55,17 @@ function write(parts: string[], shape: Shape, element: string, value: unknown): 
       }
       return;
     }
-    case 'map':
+    case 'map': {
+      const entry = shape.flattened ? element : 'entry';
+      if (!shape.flattened) parts.push(`<${element}>`);
       for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-        parts.push(`<${element}><${shape.keyName}>${escapeXml(key)}</${shape.keyName}>`);
+        parts.push(`<${entry}><${shape.keyName}>${escapeXml(key)}</${shape.keyName}>`);
         write(parts, shape.value, shape.valueName, v);
-        parts.push(`</${element}>`);
+        parts.push(`</${entry}>`);
       }
+      if (!shape.flattened) parts.push(`</${element}>`);
       return;
+    }
     case 'timestamp': {
       // AWS Query timestamps are ISO 8601; sealq passes them as epoch milliseconds or Dates.
       const iso = new Date(value as number | string | Date).toISOString();
