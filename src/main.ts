@@ -8,6 +8,9 @@ import { QueryService } from './protocol/query-service.js';
 import { JsonService } from './protocol/json-service.js';
 import { kmsModel } from './protocol/kms/kms-model.js';
 import { implementedKmsActions } from './services/kms/kms-service.js';
+import { snsModel } from './protocol/sns/sns-model.js';
+import { SnsService, implementedSnsActions, type SnsContext } from './services/sns/sns-service.js';
+import { SnsSigner } from './services/sns/signing.js';
 import { stsModel } from './protocol/sts/sts-model.js';
 import { authorizeIam } from './services/iam/iam-access.js';
 import { implementedIamActions } from './services/iam/iam-service.js';
@@ -36,6 +39,8 @@ export interface SealqOptions {
 }
 
 interface Services {
+  sns: QueryService<SnsContext>;
+  snsCore: SnsService;
   sqs: SqsService;
   identity: Identity;
   iam: QueryService<CallerContext>;
@@ -52,7 +57,17 @@ async function startServices(config: Config, store: SqliteStore, clock: Clock): 
   );
   const sts = new QueryService<CallerContext>(stsModel, identity.sts, new Set(['GetCallerIdentity', 'AssumeRole']));
   const kms = new JsonService<CallerContext>(kmsModel, identity.kms, implementedKmsActions);
-  return { sqs, identity, iam, sts, kms };
+  const snsCore = new SnsService(
+    store.identity(),
+    () => sqs,
+    identity.authorizer,
+    () => SnsSigner.load(store.identity(), identity.rootKey.key),
+    clock,
+    config.region,
+  );
+  await snsCore.load();
+  const sns = new QueryService<SnsContext>(snsModel, snsCore, implementedSnsActions);
+  return { sqs, identity, iam, sts, kms, sns, snsCore };
 }
 
 /** The composition root: config → storage → services → HTTP server, listening. */
@@ -105,6 +120,13 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     get kms() {
       return services.kms;
     },
+    get sns() {
+      return services.sns;
+    },
+    get snsCore() {
+      return services.snsCore;
+    },
+    snsCertificate: () => services.snsCore.certificate(),
     reset: async () => {
       services.sqs.stop();
       await store.reset();

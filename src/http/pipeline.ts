@@ -7,6 +7,7 @@ import { parseForm } from '../protocol/aws-query/decode.js';
 import { protocolErrors } from '../protocol/protocol-errors.js';
 import type { QueryService } from '../protocol/query-service.js';
 import type { JsonService } from '../protocol/json-service.js';
+import type { SnsContext } from '../services/sns/sns-service.js';
 import {
   decodeJsonCall,
   decodeQueryCall,
@@ -42,6 +43,7 @@ export interface PipelineDependencies {
   iam: QueryService<CallerContext>;
   sts: QueryService<CallerContext>;
   kms: JsonService<CallerContext>;
+  sns: QueryService<SnsContext>;
 }
 
 /** A fully read request: what the pipeline needs, independent of node:http. */
@@ -57,7 +59,7 @@ export interface RawRequest {
   sourceIp?: string;
 }
 
-type Service = 'sqs' | 'iam' | 'sts' | 'kms';
+type Service = 'sqs' | 'iam' | 'sts' | 'kms' | 'sns';
 
 const SCOPE_SERVICE = /Credential=[^/\s,]+\/\d{8}\/[^/\s,]+\/([a-z0-9-]+)\/aws4_request/;
 const QUERY_SCOPE_SERVICE = /X-Amz-Credential=[^&/]+(?:%2F|\/)\d{8}(?:%2F|\/)[^&%/]+(?:%2F|\/)([a-z0-9-]+)(?:%2F|\/)aws4_request/i;
@@ -68,7 +70,7 @@ function serviceOf(request: RawRequest): Service {
   if (target) return target.startsWith('TrentService.') ? 'kms' : 'sqs';
   const auth = header(request.headers.authorization);
   const scoped = (auth && SCOPE_SERVICE.exec(auth)?.[1]) ?? QUERY_SCOPE_SERVICE.exec(request.query)?.[1];
-  return scoped === 'iam' || scoped === 'sts' ? scoped : 'sqs';
+  return scoped === 'iam' || scoped === 'sts' || scoped === 'sns' ? scoped : 'sqs';
 }
 
 /**
@@ -100,6 +102,14 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     if (service === 'kms') {
       return await deps.kms.handle(callerContext, header(request.headers['x-amz-target'])!, request.body);
     }
+    if (service === 'sns') {
+      const host = header(request.headers.host) ?? `${deps.config.host}:${deps.config.port}`;
+      return await deps.sns.handle(
+        { ...callerContext, baseUrl: `${request.secure ? 'https' : 'http'}://${host}` },
+        formParams(request),
+        requestId,
+      );
+    }
     const call = decodeSqsCall(request);
     const host = header(request.headers.host) ?? `${deps.config.host}:${deps.config.port}`;
     const ctx: RequestContext = {
@@ -119,6 +129,7 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     if (awsError.trace) deps.logger.info({ requestId, code: awsError.spec.queryCode, trace: awsError.trace }, 'request denied');
     if (service === 'iam' || service === 'sts') return deps[service].encodeError(awsError, requestId);
     if (service === 'kms') return deps.kms.encodeError(awsError);
+    if (service === 'sns') return deps.sns.encodeError(awsError, requestId);
     return encodeError(protocol, awsError, requestId);
   }
 }

@@ -9,6 +9,7 @@ import { newUuid } from '../shared/ids.js';
 import { handleRequest, type PipelineDependencies, type RawRequest } from './pipeline.js';
 
 export interface HttpDependencies extends PipelineDependencies {
+  snsCertificate: () => Promise<string>;
   /** Wipes all state (POST /_sealq/reset, only with allowReset). */
   reset: () => Promise<void>;
   version: string;
@@ -42,6 +43,14 @@ export function createHttpFront(deps: HttpDependencies): Server {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ status: 'ok', version: deps.version, storage: 'sqlite' }),
       });
+    }
+    if (req.method === 'GET' && path === '/_sealq/sns/SimpleNotificationService.pem') {
+      // The certificate SNS notifications are signed with (their SigningCertURL): public.
+      deps.snsCertificate().then(
+        (pem) => send(res, requestId, { status: 200, headers: { 'content-type': 'application/x-pem-file' }, body: pem }),
+        () => send(res, requestId, plain(500, 'no certificate')),
+      );
+      return;
     }
     if (path === '/_sealq/reset' && deps.config.allowReset) {
       if (req.method !== 'POST') return send(res, requestId, plain(405, 'use POST'));
