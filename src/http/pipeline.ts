@@ -8,6 +8,7 @@ import { protocolErrors } from '../protocol/protocol-errors.js';
 import type { QueryService } from '../protocol/query-service.js';
 import type { JsonService } from '../protocol/json-service.js';
 import type { SnsContext } from '../services/sns/sns-service.js';
+import { adminEndpoints } from './admin.js';
 import {
   decodeJsonCall,
   decodeQueryCall,
@@ -17,11 +18,7 @@ import {
   type SqsCall,
   type WireProtocol,
 } from '../protocol/sqs/sqs-endpoint.js';
-import { explainDecision, type ExplainQuestion } from '../services/explain.js';
-import { costReport, summarize } from '../services/kms/metering.js';
-import { authErrorSpecs } from '../auth/auth-errors.js';
-import { servicePrincipal, type Principal } from '../services/iam/entities.js';
-import { authorizeIam } from '../services/iam/iam-access.js';
+import type { Principal } from '../services/iam/entities.js';
 import type { Identity } from '../services/identity.js';
 import type { SqsService } from '../services/sqs/sqs-service.js';
 import type { RequestContext } from '../services/sqs/types.js';
@@ -93,9 +90,8 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
       deps.clock.now(),
     );
     const callerContext: CallerContext = { principal: caller.principal, secure: request.secure, sourceIp: request.sourceIp };
-    if (request.path === '/_sealq/explain') return explainEndpoint(deps, callerContext, request);
-    if (request.path === '/_sealq/kms-usage') return kmsUsageEndpoint(deps, callerContext, request);
-    if (request.path === '/_sealq/deliver') return await deliverEndpoint(deps, callerContext, request, requestId);
+    const admin = adminEndpoints[request.path];
+    if (admin) return await admin(deps, callerContext, request, requestId);
     if (service === 'iam' || service === 'sts') {
       return await deps[service].handle(callerContext, formParams(request), requestId);
     }
@@ -134,116 +130,7 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
   }
 }
 
-/**
- * POST /_sealq/explain {principal, action, resource, context?}: the policy engine's answer and its
- * reasons. Asking is itself authorized, as iam:SimulatePrincipalPolicy on the principal asked about.
- */
-function explainEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest): EncodedResponse {
-  let question: ExplainQuestion;
-  try {
-    question = JSON.parse(request.body.toString('utf8')) as ExplainQuestion;
-  } catch {
-    throw protocolErrors.serialization('The explain request body must be JSON.');
-  }
-  for (const field of ['principal', 'action', 'resource'] as const) {
-    if (typeof question?.[field] !== 'string') throw protocolErrors.missingParameter(field);
-  }
-  authorizeIam(deps.identity.authorizer, caller, 'SimulatePrincipalPolicy', { policyArn: question.principal });
-  let answer;
-  try {
-    answer = explainDecision(question, { directory: deps.identity.directory, authorizer: deps.identity.authorizer, sqs: deps.sqs });
-  } catch (error) {
-    throw protocolErrors.invalidParameterValue((error as Error).message);
-  }
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) };
-}
-
-/**
- * POST /_sealq/kms-usage {from?, to?} (epoch ms or ISO dates): the account's metered KMS calls,
- * summarised, with the cost report per queue. For the account's root user.
- */
-function kmsUsageEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest): EncodedResponse {
-  if (caller.principal.type !== 'Account') {
-    throw new AwsError(authErrorSpecs.AccessDenied, `User: ${caller.principal.arn} is not authorized to read KMS usage; only the account's root user is.`);
-  }
-  let body: { from?: number | string; to?: number | string } = {};
-  if (request.body.length > 0) {
-    try {
-      body = JSON.parse(request.body.toString('utf8')) as typeof body;
-    } catch {
-      throw protocolErrors.serialization('The kms-usage request body must be JSON.');
-    }
-  }
-  const time = (v: number | string | undefined, fallback: number) => (v === undefined ? fallback : typeof v === 'number' ? v : Date.parse(v));
-  const from = time(body.from, 0);
-  const to = time(body.to, deps.clock.now() + 1);
-  if (Number.isNaN(from) || Number.isNaN(to)) throw protocolErrors.invalidParameterValue('from and to must be epoch milliseconds or ISO dates.');
-  const records = deps.identity.kmsAudit.between(from, to, caller.principal.accountId);
-  const report = costReport(records, { from, to }, (arn) =>
-    Number(deps.sqs.queues.byArn(arn)?.record.attributes.KmsDataKeyReusePeriodSeconds ?? 300),
-  );
-  return {
-    status: 200,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ from, to, summary: summarize(records), report }),
-  };
-}
-
-/**
- * POST /_sealq/deliver {asService, sourceArn?, sourceAccount?, queueUrl, body, messageAttributes?,
- * messageGroupId?, messageDeduplicationId?}: sends as a service principal, through exactly the path
- * an event source uses, so key and queue policies can be tried for any service. Impersonating a
- * service is for the queue account's root user only.
- */
-async function deliverEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest, requestId: string): Promise<EncodedResponse> {
-  let input: {
-    asService?: string;
-    sourceArn?: string;
-    sourceAccount?: string;
-    queueUrl?: string;
-    body?: string;
-    messageGroupId?: string;
-    messageDeduplicationId?: string;
-  };
-  try {
-    input = JSON.parse(request.body.toString('utf8')) as typeof input;
-  } catch {
-    throw protocolErrors.serialization('The deliver request body must be JSON.');
-  }
-  for (const field of ['asService', 'queueUrl', 'body'] as const) {
-    if (typeof input[field] !== 'string' || input[field] === '') throw protocolErrors.missingParameter(field);
-  }
-  const queue = deps.sqs.queues.resolve(input.queueUrl!);
-  if (caller.principal.type !== 'Account' || caller.principal.accountId !== queue.record.accountId) {
-    throw new AwsError(
-      authErrorSpecs.AccessDenied,
-      `User: ${caller.principal.arn} may not deliver as a service: only the root user of account ${queue.record.accountId} may.`,
-    );
-  }
-  const principal = servicePrincipal(input.asService!, input.sourceArn, input.sourceAccount);
-  const host = header(request.headers.host) ?? `${deps.config.host}:${deps.config.port}`;
-  const result = await deps.sqs.deliver(
-    {
-      requestId,
-      accountId: queue.record.accountId,
-      region: deps.config.region,
-      baseUrl: `${request.secure ? 'https' : 'http'}://${host}`,
-      senderId: principal.userId,
-      principal,
-      secure: request.secure,
-      sourceIp: request.sourceIp,
-    },
-    {
-      queueArn: queue.arn,
-      messageBody: input.body!,
-      messageGroupId: input.messageGroupId,
-      messageDeduplicationId: input.messageDeduplicationId,
-    },
-  );
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
-}
-
-function formParams(request: RawRequest): URLSearchParams {
+export function formParams(request: RawRequest): URLSearchParams {
   const params = parseForm(request.query);
   if (request.method === 'POST' && request.body.length > 0) {
     for (const [k, v] of parseForm(request.body.toString('utf8'))) params.append(k, v);
@@ -270,7 +157,7 @@ function asAwsError(error: unknown, logger: Logger, requestId: string): AwsError
   return protocolErrors.internalFailure();
 }
 
-const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+export const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /** Errors raised before the service is known render as SQS Query errors. */
 export function fallbackError(error: AwsError, requestId: string): EncodedResponse {
