@@ -30,6 +30,8 @@ export interface Sealq {
   sqs: SqsService;
   identity: Identity;
   store: SqsStore;
+  /** The SNS service itself (its `deliveries` record each delivery's outcome). */
+  snsCore: SnsService;
   close(): Promise<void>;
 }
 
@@ -144,6 +146,9 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     },
     get identity() {
       return services.identity;
+    },
+    get snsCore() {
+      return services.snsCore;
     },
     store,
     close() {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AwsError, type AwsErrorSpec } from '../../shared/aws-error.js';
 import { parseArn } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
@@ -407,7 +407,9 @@ export class SnsService {
       subject: input.subject,
       attributes: input.messageAttributes ?? {},
       groupId: input.messageGroupId,
-      deduplicationId: input.messageDeduplicationId,
+      // AWS: with ContentBasedDeduplication the id is the SHA-256 of the message body.
+      deduplicationId:
+        input.messageDeduplicationId ?? (topic.fifo && topic.attributes.ContentBasedDeduplication === 'true' ? createHash('sha256').update(input.message).digest('hex') : undefined),
       timestamp: new Date(this.clock.now()).toISOString(),
     };
   }
