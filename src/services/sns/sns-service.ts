@@ -130,8 +130,8 @@ export class SnsService {
       resource: topic.arn,
       resourceAccountId: topic.accountId,
       resourcePolicy: { name: `topic policy of ${topic.arn}`, document: topic.attributes.Policy },
-      // AWS: the default topic policy admits callers whose account owns the topic.
-      context: { 'aws:SourceOwner': ctx.principal.accountId },
+      // AWS:SourceOwner (the default policy's condition) describes a publishing service's source
+      // account, so for IAM callers the default policy grants nothing: their own policies decide.
       secure: ctx.secure,
       sourceIp: ctx.sourceIp,
     });
@@ -283,9 +283,20 @@ export class SnsService {
     return { ...attributes };
   }
 
-  async unsubscribe(ctx: SnsContext, input: { subscriptionArn: string }) {
-    const s = this.subscriptions.get(input.subscriptionArn);
+  /** A subscription, if the caller may act on it: its owner, or whoever the topic's policy admits. */
+  private subscriptionFor(ctx: SnsContext, arn: string, action: string): Subscription {
+    const s = this.subscriptions.get(arn);
     if (!s) throw snsError.notFound('Subscription does not exist');
+    if (s.owner !== ctx.principal.accountId || ctx.principal.type !== 'Account') {
+      const topic = this.topics.get(s.topicArn);
+      if (topic) this.authorize(ctx, action, topic);
+      else if (s.owner !== ctx.principal.accountId) throw snsError.authorizationError(`User: ${ctx.principal.arn} is not authorized to perform: sns:${action}`);
+    }
+    return s;
+  }
+
+  async unsubscribe(ctx: SnsContext, input: { subscriptionArn: string }) {
+    const s = this.subscriptionFor(ctx, input.subscriptionArn, 'Unsubscribe');
     this.subscriptions.delete(s.arn);
     await this.store.deleteEntity('sns-subscription', s.arn);
   }
@@ -306,8 +317,7 @@ export class SnsService {
   }
 
   async getSubscriptionAttributes(ctx: SnsContext, input: { subscriptionArn: string }) {
-    const s = this.subscriptions.get(input.subscriptionArn);
-    if (!s) throw snsError.notFound('Subscription does not exist');
+    const s = this.subscriptionFor(ctx, input.subscriptionArn, 'GetSubscriptionAttributes');
     return {
       attributes: {
         RawMessageDelivery: 'false',
@@ -324,8 +334,7 @@ export class SnsService {
   }
 
   async setSubscriptionAttributes(ctx: SnsContext, input: { subscriptionArn: string; attributeName: string; attributeValue?: string }) {
-    const s = this.subscriptions.get(input.subscriptionArn);
-    if (!s) throw snsError.notFound('Subscription does not exist');
+    const s = this.subscriptionFor(ctx, input.subscriptionArn, 'SetSubscriptionAttributes');
     Object.assign(s.attributes, this.checkSubscriptionAttributes({ [input.attributeName]: input.attributeValue ?? '' }));
     await this.saveSubscription(s);
   }
