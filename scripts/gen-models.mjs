@@ -6,7 +6,7 @@
 // (locationName, resultWrapper) that the JSON model no longer carries. Members added after the
 // switch get the names AWS Query uses by convention (singular list names). Enum values come from
 // @aws-sdk/client-sqs.
-// IAM, STS and SNS: still AWS Query; their newest model carries everything. KMS: AWS JSON 1.1.
+// IAM, STS and SNS: still AWS Query; their newest model carries everything. KMS and EventBridge: AWS JSON 1.1.
 // Run: npm run gen:models
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -119,4 +119,5 @@ generate('iam', { jsonFile: 'iam-2010-05-08.min.json', enums: {} });
 generate('sts', { jsonFile: 'sts-2011-06-15.min.json', enums: {} });
 generate('kms', { jsonFile: 'kms-2014-11-01.min.json', enums: {} });
 generate('sns', { jsonFile: 'sns-2010-03-31.min.json', enums: {} });
+generate('events', { jsonFile: 'eventbridge-2015-10-07.min.json', enums: {} });
 for (const dir of packs.values()) rmSync(dir, { recursive: true, force: true });

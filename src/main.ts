@@ -11,6 +11,8 @@ import { implementedKmsActions } from './services/kms/kms-service.js';
 import { snsModel } from './protocol/sns/sns-model.js';
 import { SnsService, implementedSnsActions, type SnsContext } from './services/sns/sns-service.js';
 import { SnsSigner } from './services/sns/signing.js';
+import { eventsModel } from './protocol/events/events-model.js';
+import { EventsService, implementedEventsActions } from './services/events/events-service.js';
 import { stsModel } from './protocol/sts/sts-model.js';
 import { authorizeIam } from './services/iam/iam-access.js';
 import { implementedIamActions } from './services/iam/iam-service.js';
@@ -32,6 +34,8 @@ export interface Sealq {
   store: SqsStore;
   /** The SNS service itself (its `deliveries` record each delivery's outcome). */
   snsCore: SnsService;
+  /** The EventBridge service itself (its `deliveries` likewise). */
+  eventsCore: EventsService;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,8 @@ export interface SealqOptions {
 }
 
 interface Services {
+  events: JsonService<CallerContext>;
+  eventsCore: EventsService;
   sns: QueryService<SnsContext>;
   snsCore: SnsService;
   sqs: SqsService;
@@ -69,7 +75,10 @@ async function startServices(config: Config, store: SqliteStore, clock: Clock): 
   );
   await snsCore.load();
   const sns = new QueryService<SnsContext>(snsModel, snsCore, implementedSnsActions);
-  return { sqs, identity, iam, sts, kms, sns, snsCore };
+  const eventsCore = new EventsService(store.identity(), () => sqs, identity.authorizer, clock, config.region);
+  await eventsCore.load();
+  const events = new JsonService<CallerContext>(eventsModel, eventsCore, implementedEventsActions);
+  return { sqs, identity, iam, sts, kms, sns, snsCore, events, eventsCore };
 }
 
 /** The composition root: config → storage → services → HTTP server, listening. */
@@ -128,9 +137,13 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     get snsCore() {
       return services.snsCore;
     },
+    get events() {
+      return services.events;
+    },
     snsCertificate: () => services.snsCore.certificate(),
     reset: async () => {
       services.sqs.stop();
+      services.eventsCore.stop();
       await store.reset();
       services = await startServices(config, store, clock);
     },
@@ -150,10 +163,14 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     get snsCore() {
       return services.snsCore;
     },
+    get eventsCore() {
+      return services.eventsCore;
+    },
     store,
     close() {
       closing ??= (async () => {
         services.sqs.stop();
+        services.eventsCore.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

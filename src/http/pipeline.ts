@@ -41,6 +41,7 @@ export interface PipelineDependencies {
   sts: QueryService<CallerContext>;
   kms: JsonService<CallerContext>;
   sns: QueryService<SnsContext>;
+  events: JsonService<CallerContext>;
 }
 
 /** A fully read request: what the pipeline needs, independent of node:http. */
@@ -56,7 +57,7 @@ export interface RawRequest {
   sourceIp?: string;
 }
 
-type Service = 'sqs' | 'iam' | 'sts' | 'kms' | 'sns';
+type Service = 'sqs' | 'iam' | 'sts' | 'kms' | 'sns' | 'events';
 
 const SCOPE_SERVICE = /Credential=[^/\s,]+\/\d{8}\/[^/\s,]+\/([a-z0-9-]+)\/aws4_request/;
 const QUERY_SCOPE_SERVICE = /X-Amz-Credential=[^&/]+(?:%2F|\/)\d{8}(?:%2F|\/)[^&%/]+(?:%2F|\/)([a-z0-9-]+)(?:%2F|\/)aws4_request/i;
@@ -64,7 +65,7 @@ const QUERY_SCOPE_SERVICE = /X-Amz-Credential=[^&/]+(?:%2F|\/)\d{8}(?:%2F|\/)[^&
 /** Which service a request is for: X-Amz-Target names it, else the signature's scope does. */
 function serviceOf(request: RawRequest): Service {
   const target = header(request.headers['x-amz-target']);
-  if (target) return target.startsWith('TrentService.') ? 'kms' : 'sqs';
+  if (target) return target.startsWith('TrentService.') ? 'kms' : target.startsWith('AWSEvents.') ? 'events' : 'sqs';
   const auth = header(request.headers.authorization);
   const scoped = (auth && SCOPE_SERVICE.exec(auth)?.[1]) ?? QUERY_SCOPE_SERVICE.exec(request.query)?.[1];
   return scoped === 'iam' || scoped === 'sts' || scoped === 'sns' ? scoped : 'sqs';
@@ -95,8 +96,8 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     if (service === 'iam' || service === 'sts') {
       return await deps[service].handle(callerContext, formParams(request), requestId);
     }
-    if (service === 'kms') {
-      return await deps.kms.handle(callerContext, header(request.headers['x-amz-target'])!, request.body);
+    if (service === 'kms' || service === 'events') {
+      return await deps[service].handle(callerContext, header(request.headers['x-amz-target'])!, request.body);
     }
     if (service === 'sns') {
       const host = header(request.headers.host) ?? `${deps.config.host}:${deps.config.port}`;
@@ -124,7 +125,7 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     const awsError = asAwsError(error, deps.logger, requestId);
     if (awsError.trace) deps.logger.info({ requestId, code: awsError.spec.queryCode, trace: awsError.trace }, 'request denied');
     if (service === 'iam' || service === 'sts') return deps[service].encodeError(awsError, requestId);
-    if (service === 'kms') return deps.kms.encodeError(awsError);
+    if (service === 'kms' || service === 'events') return deps[service].encodeError(awsError);
     if (service === 'sns') return deps.sns.encodeError(awsError, requestId);
     return encodeError(protocol, awsError, requestId);
   }
