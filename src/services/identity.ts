@@ -8,7 +8,7 @@ import { IamService } from './iam/iam-service.js';
 import { IdentityDirectory } from './iam/identity-directory.js';
 import { rootCredentials, type RootCredentials } from './iam/root-credentials.js';
 import { StsService } from './sts/sts-service.js';
-import { loadRootKey, type RootKey } from './kms/crypto.js';
+import { loadRootKey, sealMaterial, unsealMaterial, type RootKey } from './kms/crypto.js';
 import { KeyAuthorizer } from './kms/key-access.js';
 import { KeyDirectory } from './kms/keys.js';
 import { KmsService } from './kms/kms-service.js';
@@ -28,7 +28,13 @@ export interface Identity {
 }
 
 export async function startIdentity(config: Config, store: IdentityStore, clock: Clock): Promise<Identity> {
-  const directory = new IdentityDirectory(store, clock);
+  const kmsRootKey = loadRootKey({ base64: config.rootKey, file: config.rootKeyFile, dataDir: config.dataDir });
+  // IAM secrets and session secrets are stored sealed under the root key: a verifier needs the
+  // secret itself, but the disk never holds it in clear.
+  const directory = new IdentityDirectory(store, clock, {
+    seal: (secret, id) => sealMaterial(kmsRootKey.key, Buffer.from(secret, 'utf8'), `arn:sealq:secret/${id}`, 1),
+    open: (sealed, id) => unsealMaterial(kmsRootKey.key, sealed, `arn:sealq:secret/${id}`, 1).toString('utf8'),
+  });
   await directory.load();
   const now = clock.now();
   if (!directory.accounts.has(config.accountId)) await directory.saveAccount({ accountId: config.accountId, createdAt: now });
@@ -40,7 +46,6 @@ export async function startIdentity(config: Config, store: IdentityStore, clock:
   directory.keys.set(root.accessKeyId, rootKey(config.accountId, root.accessKeyId, root.secretAccessKey, now));
   await applyBootstrap(directory, config.accounts);
   const authorizer = new PolicyAuthorizer(directory, clock);
-  const kmsRootKey = loadRootKey({ base64: config.rootKey, file: config.rootKeyFile, dataDir: config.dataDir });
   const keys = new KeyDirectory(store);
   await keys.load();
   const kms = new KmsService(keys, new KeyAuthorizer(directory, clock), kmsRootKey.key, clock, config.region);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,12 +25,18 @@ const config = () =>
   });
 
 describe('sealq root-key rotate', () => {
-  it('re-seals key material under a new root key; old ciphertexts and encrypted messages still open', async () => {
+  it('re-seals key material and IAM secrets under a new root key; old ciphertexts and keys still work', async () => {
     let sealq = await startSealq(config());
     const ctx = { principal: sealq.identity.directory.principalFor(testCredentials.accessKeyId)!, secure: false };
     const { keyMetadata } = await sealq.identity.kms.createKey(ctx, {});
     const { ciphertextBlob } = await sealq.identity.kms.encrypt(ctx, { keyId: keyMetadata.keyId, plaintext: Buffer.from('secret') });
+    await sealq.identity.iam.createUser({ principal: ctx.principal }, { userName: 'rotating' });
+    const { accessKey } = await sealq.identity.iam.createAccessKey({ principal: ctx.principal }, { userName: 'rotating' });
     await sealq.close();
+    // IAM secrets are stored sealed: the data files never hold one in clear.
+    for (const file of readdirSync(dataDir)) {
+      expect(readFileSync(join(dataDir, file)).includes(Buffer.from(accessKey.secretAccessKey)), file).toBe(false);
+    }
     const before = readFileSync(join(dataDir, 'root.key'), 'utf8');
 
     const { stdout } = await run(process.execPath, [cli, 'root-key', 'rotate', '--data-dir', dataDir], {
@@ -47,6 +53,7 @@ describe('sealq root-key rotate', () => {
       { ciphertextBlob },
     );
     expect(plaintext.toString()).toBe('secret');
+    expect(sealq.identity.directory.credentials(accessKey.accessKeyId)?.secretAccessKey).toBe(accessKey.secretAccessKey);
     await sealq.close();
   });
 });

@@ -24,6 +24,12 @@ export function newAwsId(prefix: string, length = 21): string {
 
 export const newSecret = (): string => randomBytes(30).toString('base64').replace(/[+/]/g, (c) => (c === '+' ? 'A' : 'z'));
 
+/** Seals a secret for storage, bound to the access key id it belongs to, and opens it again. */
+export interface SecretSealer {
+  seal(secret: string, accessKeyId: string): string;
+  open(sealed: string, accessKeyId: string): string;
+}
+
 type Kind = 'account' | 'user' | 'role' | 'group' | 'policy' | 'key' | 'session';
 const keyOf = (accountId: string, name: string) => `${accountId}/${name}`;
 
@@ -43,6 +49,8 @@ export class IdentityDirectory {
   constructor(
     private readonly store: IdentityStore,
     readonly clock: Clock,
+    /** Seals secret access keys (and session secrets) at rest; identity when absent (tests). */
+    private readonly secrets: SecretSealer = { seal: (t) => t, open: (t) => t },
   ) {}
 
   async load(): Promise<void> {
@@ -65,12 +73,16 @@ export class IdentityDirectory {
         case 'policy':
           this.policies.set(e.id, v);
           break;
-        case 'key':
-          this.keys.set(e.id, v);
+        case 'key': {
+          const k = v as AccessKeyEntity;
+          this.keys.set(e.id, { ...k, secretAccessKey: this.secrets.open(k.secretAccessKey, e.id) });
           break;
-        case 'session':
-          this.sessions.set(e.id, v);
+        }
+        case 'session': {
+          const x = v as SessionEntity;
+          this.sessions.set(e.id, { ...x, secretAccessKey: this.secrets.open(x.secretAccessKey, e.id) });
           break;
+        }
       }
     }
   }
@@ -124,7 +136,8 @@ export class IdentityDirectory {
 
   async saveKey(k: AccessKeyEntity): Promise<void> {
     this.keys.set(k.accessKeyId, k);
-    await this.store.putEntity({ kind: 'key', id: k.accessKeyId, accountId: k.accountId, value: k });
+    const stored = { ...k, secretAccessKey: this.secrets.seal(k.secretAccessKey, k.accessKeyId) };
+    await this.store.putEntity({ kind: 'key', id: k.accessKeyId, accountId: k.accountId, value: stored });
   }
 
   async deleteKey(k: AccessKeyEntity): Promise<void> {
@@ -134,7 +147,8 @@ export class IdentityDirectory {
 
   async saveSession(s: SessionEntity): Promise<void> {
     this.sessions.set(s.accessKeyId, s);
-    await this.store.putEntity({ kind: 'session', id: s.accessKeyId, accountId: s.accountId, value: s });
+    const stored = { ...s, secretAccessKey: this.secrets.seal(s.secretAccessKey, s.accessKeyId) };
+    await this.store.putEntity({ kind: 'session', id: s.accessKeyId, accountId: s.accountId, value: stored });
   }
 
   // Reads

@@ -8,7 +8,8 @@ import type { KmsKey } from './keys.js';
 const OWNED_ARN = 'arn:sealq:sqs-owned-key';
 
 /**
- * Re-seals every key's material (all versions, and the SSE-SQS owned key) under a new root key.
+ * Re-seals everything sealed under the root key (every KMS key version, the SSE-SQS owned key, IAM
+ * and session secrets, the SNS signing key) under a new root key.
  * Messages are untouched: their data keys are encrypted under KMS keys, whose material is the same
  * after rotation. Returns the new key; the caller decides where it lives.
  */
@@ -18,10 +19,19 @@ export async function resealUnderNewRootKey(
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<Buffer> {
   const newRoot = randomBytes(32);
-  const entities = (await store.listEntities()).filter((e) => e.kind === 'kms-key' || e.kind === 'kms-owned-key');
+  const sealedKinds = new Set(['kms-key', 'kms-owned-key', 'key', 'session', 'sns-signing']);
+  const entities = (await store.listEntities()).filter((e) => sealedKinds.has(e.kind));
+  const reseal = (sealed: string, aad: string) => sealMaterial(newRoot, unsealMaterial(oldRoot, sealed, aad, 1), aad, 1);
   let done = 0;
   for (const e of entities) {
-    if (e.kind === 'kms-owned-key') {
+    if (e.kind === 'key' || e.kind === 'session') {
+      // IAM and session secrets, bound to their access key id.
+      const v = e.value as { secretAccessKey: string };
+      await store.putEntity({ ...e, value: { ...v, secretAccessKey: reseal(v.secretAccessKey, `arn:sealq:secret/${e.id}`) } });
+    } else if (e.kind === 'sns-signing') {
+      const v = e.value as { sealed: string; certificate: string };
+      await store.putEntity({ ...e, value: { ...v, sealed: reseal(v.sealed, 'arn:sealq:sns-signing-key') } });
+    } else if (e.kind === 'kms-owned-key') {
       const material = unsealMaterial(oldRoot, e.value as string, OWNED_ARN, 1);
       await store.putEntity({ ...e, value: sealMaterial(newRoot, material, OWNED_ARN, 1) });
     } else {
