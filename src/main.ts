@@ -21,6 +21,7 @@ import { SqsService } from './services/sqs/sqs-service.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { SqsStore } from './storage/ports.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
+import { Metrics } from './observability/metrics.js';
 
 export const version: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -56,9 +57,14 @@ interface Services {
   kms: JsonService<CallerContext>;
 }
 
-async function startServices(config: Config, store: SqliteStore, clock: Clock): Promise<Services> {
+async function startServices(config: Config, store: SqliteStore, clock: Clock, metrics: Metrics): Promise<Services> {
   const identity = await startIdentity(config, store.identity(), clock);
-  const sqs = new SqsService(store, clock, config.region, identity.authorizer, identity.kms);
+  const kmsAudit = identity.kms.onCall;
+  identity.kms.onCall = (record) => {
+    kmsAudit(record);
+    metrics.kmsCall(record.operation, record.keyArn, record.principal, record.errorCode);
+  };
+  const sqs = new SqsService(store, clock, config.region, identity.authorizer, identity.kms, metrics);
   await sqs.start();
   const iam = new QueryService<CallerContext>(iamModel, identity.iam, implementedIamActions, (ctx, action, input) =>
     authorizeIam(identity.authorizer, ctx, action, input, identity.directory),
@@ -74,9 +80,11 @@ async function startServices(config: Config, store: SqliteStore, clock: Clock): 
     config.region,
   );
   await snsCore.load();
+  snsCore.onDelivery = (record) => metrics.delivery('sns', record.outcome, record.errorCode);
   const sns = new QueryService<SnsContext>(snsModel, snsCore, implementedSnsActions);
   const eventsCore = new EventsService(store.identity(), () => sqs, identity.authorizer, clock, config.region);
   await eventsCore.load();
+  eventsCore.onDelivery = (record) => metrics.delivery('events', record.outcome, record.errorCode);
   const events = new JsonService<CallerContext>(eventsModel, eventsCore, implementedEventsActions);
   return { sqs, identity, iam, sts, kms, sns, snsCore, events, eventsCore };
 }
@@ -87,8 +95,14 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
   const clock = options.clock ?? systemClock;
   const store = new SqliteStore({ dataDir: config.dataDir, durability: config.durability });
   let services: Services;
+  // Queue depths are read at scrape time, for every queue.
+  const metrics = new Metrics(async () =>
+    Promise.all(
+      services.sqs.queues.all().map(async (q) => ({ queue: q.record.name, ...(await store.countMessages(q.record.id, clock.now())) })),
+    ),
+  );
   try {
-    services = await startServices(config, store, clock);
+    services = await startServices(config, store, clock, metrics);
   } catch (error) {
     // A bad bootstrap file must not leave the database open behind it.
     await store.close();
@@ -140,12 +154,13 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     get events() {
       return services.events;
     },
+    metrics,
     snsCertificate: () => services.snsCore.certificate(),
     reset: async () => {
       services.sqs.stop();
       services.eventsCore.stop();
       await store.reset();
-      services = await startServices(config, store, clock);
+      services = await startServices(config, store, clock, metrics);
     },
   };
   const server = createHttpFront(deps);

@@ -9,6 +9,7 @@ import type { QueryService } from '../protocol/query-service.js';
 import type { JsonService } from '../protocol/json-service.js';
 import type { SnsContext } from '../services/sns/sns-service.js';
 import { adminEndpoints } from './admin.js';
+import type { Metrics } from '../observability/metrics.js';
 import {
   decodeJsonCall,
   decodeQueryCall,
@@ -42,6 +43,7 @@ export interface PipelineDependencies {
   kms: JsonService<CallerContext>;
   sns: QueryService<SnsContext>;
   events: JsonService<CallerContext>;
+  metrics?: Metrics;
 }
 
 /** A fully read request: what the pipeline needs, independent of node:http. */
@@ -77,6 +79,28 @@ function serviceOf(request: RawRequest): Service {
  * error in the caller's protocol; anything unexpected becomes InternalFailure, logged once.
  */
 export async function handleRequest(deps: PipelineDependencies, request: RawRequest, requestId: string): Promise<EncodedResponse> {
+  const started = performance.now();
+  const seen: { principal?: string } = {};
+  const response = await route(deps, request, requestId, seen);
+  const service = serviceOf(request);
+  const action = actionOf(request) ?? request.path;
+  const seconds = (performance.now() - started) / 1000;
+  deps.metrics?.request(service, action, response.status, seconds);
+  // One line per request at debug level: never bodies or secrets.
+  deps.logger.debug({ requestId, service, action, principal: seen.principal, status: response.status, ms: Math.round(seconds * 1000) }, 'request');
+  return response;
+}
+
+/** The action a request names: its X-Amz-Target suffix or its Action parameter. */
+function actionOf(request: RawRequest): string | undefined {
+  const target = header(request.headers['x-amz-target']);
+  if (target) return target.slice(target.indexOf('.') + 1);
+  const fromQuery = /(?:^|&)Action=([A-Za-z]+)/.exec(request.query)?.[1];
+  if (fromQuery) return fromQuery;
+  return request.method === 'POST' && request.body.length < 65_536 ? /(?:^|&)Action=([A-Za-z]+)/.exec(request.body.toString('latin1'))?.[1] : undefined;
+}
+
+async function route(deps: PipelineDependencies, request: RawRequest, requestId: string, seen: { principal?: string }): Promise<EncodedResponse> {
   const service = serviceOf(request);
   const protocol: WireProtocol = request.headers['x-amz-target'] ? 'json' : 'query';
   try {
@@ -90,6 +114,7 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
       },
       deps.clock.now(),
     );
+    seen.principal = caller.principal.arn;
     const callerContext: CallerContext = { principal: caller.principal, secure: request.secure, sourceIp: request.sourceIp };
     const admin = adminEndpoints[request.path];
     if (admin) return await admin(deps, callerContext, request, requestId);
@@ -123,7 +148,10 @@ export async function handleRequest(deps: PipelineDependencies, request: RawRequ
     return encodeResult(call, wire, requestId);
   } catch (error) {
     const awsError = asAwsError(error, deps.logger, requestId);
-    if (awsError.trace) deps.logger.info({ requestId, code: awsError.spec.queryCode, trace: awsError.trace }, 'request denied');
+    if (awsError.trace) {
+      deps.metrics?.denial(actionOf(request) ?? request.path);
+      deps.logger.info({ requestId, principal: seen.principal, code: awsError.spec.queryCode, trace: awsError.trace }, 'request denied');
+    }
     if (service === 'iam' || service === 'sts') return deps[service].encodeError(awsError, requestId);
     if (service === 'kms' || service === 'events') return deps[service].encodeError(awsError);
     if (service === 'sns') return deps.sns.encodeError(awsError, requestId);

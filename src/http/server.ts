@@ -44,6 +44,13 @@ export function createHttpFront(deps: HttpDependencies): Server {
         body: JSON.stringify({ status: 'ok', version: deps.version, storage: 'sqlite' }),
       });
     }
+    if (req.method === 'GET' && path === '/metrics' && deps.metrics) {
+      deps.metrics.text().then(
+        (text) => send(res, requestId, { status: 200, headers: { 'content-type': deps.metrics!.registry.contentType }, body: text }),
+        () => send(res, requestId, plain(500, 'metrics unavailable')),
+      );
+      return;
+    }
     if (req.method === 'GET' && path === '/_sealq/sns/SimpleNotificationService.pem') {
       // The certificate SNS notifications are signed with (their SigningCertURL): public.
       deps.snsCertificate().then(

@@ -72,6 +72,7 @@ export class EventsService {
   private readonly buses = new Map<string, Bus>();
   private readonly rules = new Map<string, Rule>();
   readonly deliveries: EventDeliveryRecord[] = [];
+  onDelivery: (record: EventDeliveryRecord) => void = () => undefined;
   private scheduler: NodeJS.Timeout | undefined;
 
   constructor(
@@ -347,7 +348,8 @@ export class EventsService {
         'detail-type': entry.detailType,
         source: entry.source,
         account: bus.accountId,
-        time: new Date(entry.time ?? this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        // AWS JSON timestamps arrive as epoch seconds (the model layer passes them through as such).
+        time: new Date(entry.time !== undefined ? entry.time * 1000 : this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
         region: this.region,
         resources: entry.resources ?? [],
         detail,
@@ -430,6 +432,7 @@ export class EventsService {
     }
     this.deliveries.push(record);
     if (this.deliveries.length > 10_000) this.deliveries.splice(0, 1000);
+    this.onDelivery(record);
   }
 }
 

@@ -16,6 +16,7 @@ import type {
   SendBatchEntry,
   SendMessageInput,
   SendMessageOutput,
+  SqsMetricsHook,
 } from './types.js';
 import { Waiters } from './waiters.js';
 import type { QueueAccess } from './access.js';
@@ -55,6 +56,7 @@ export class MessageOperations {
     private readonly queues: QueueDirectory,
     private readonly access: QueueAccess,
     private readonly encryption: MessageEncryption,
+    private readonly metrics: SqsMetricsHook,
   ) {}
 
   async send(ctx: RequestContext, input: SendMessageInput): Promise<SendMessageOutput> {
@@ -141,6 +143,7 @@ export class MessageOperations {
       };
     });
     const outcomes = await this.store.insertMessages(queue.record.id, rows, now);
+    this.metrics.message(queue.record.name, 'sent', outcomes.filter((o) => o.kind === 'inserted').length);
     this.waiters.notify(queue.record.id, rows.length);
     if (latestVisibleAt > now) this.waiters.wakeAt(queue.record.id, latestVisibleAt, now);
     return outcomes.map((outcome, i) => {
@@ -246,6 +249,8 @@ export class MessageOperations {
           : null,
     });
     view.receivedAt = now;
+    this.metrics.message(queue.record.name, 'received', result.messages.length);
+    this.metrics.message(queue.record.name, 'moved_to_dlq', result.movedToDeadLetter);
     if (result.movedToDeadLetter > 0 && target) this.waiters.notify(target.record.id, result.movedToDeadLetter);
     if (result.messages.length > 0 && this.waiters.hasWaiters(queue.record.id)) {
       this.waiters.wakeAt(queue.record.id, visibleUntil, now);
@@ -314,6 +319,7 @@ export class MessageOperations {
     const fifo = queue.record.fifo;
     const outcome = await this.store.deleteMessage(queue.record.id, handle.seq, handle.token, fifo ? this.clock.now() : null);
     this.touched(handle.seq);
+    if (outcome === 'deleted') this.metrics.message(queue.record.name, 'deleted');
     deleteResult(outcome, fifo, receiptHandle);
   }
 
@@ -340,6 +346,7 @@ export class MessageOperations {
     outcomes.forEach((outcome, i) => {
       const { seq, index } = receipts[i];
       this.touched(seq);
+      if (outcome === 'deleted') this.metrics.message(queue.record.name, 'deleted');
       try {
         deleteResult(outcome, fifo, receiptHandles[index]);
       } catch (error) {

@@ -11,6 +11,7 @@ import type { Authorizer } from '../authz/authorizer.js';
 import type { KmsService } from '../kms/kms-service.js';
 import { MessageEncryption } from './sse.js';
 import { sqsQueueArn } from '../../shared/arn.js';
+import { noMetrics, type SqsMetricsHook } from './types.js';
 import type {
   MoveTaskView,
   ReceiveMessageInput,
@@ -45,10 +46,18 @@ export class SqsService {
     readonly region: string,
     authorizer?: Authorizer,
     kms?: KmsService,
+    metrics: SqsMetricsHook = noMetrics,
   ) {
     this.access = new QueueAccess(authorizer);
     this.queues = new QueueDirectory(store, clock, region);
-    this.messages = new MessageOperations(store, clock, this.queues, this.access, new MessageEncryption(kms, clock, region));
+    this.messages = new MessageOperations(
+      store,
+      clock,
+      this.queues,
+      this.access,
+      new MessageEncryption(kms, clock, region, metrics),
+      metrics,
+    );
     this.moveTasks = new MoveTasks(store, clock, this.queues, this.messages.waiters);
   }
 

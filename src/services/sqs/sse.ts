@@ -6,7 +6,7 @@ import { rootPrincipal } from '../iam/identity-directory.js';
 import type { KmsContext, KmsService } from '../kms/kms-service.js';
 import { sqsErrors } from './errors.js';
 import type { Queue } from './queues.js';
-import type { RequestContext } from './types.js';
+import { noMetrics, type RequestContext, type SqsMetricsHook } from './types.js';
 
 /** How a stored body is sealed: which key protects its data key, under which queue's context. */
 export interface Envelope {
@@ -42,6 +42,7 @@ export class MessageEncryption {
     private readonly kms: KmsService | undefined,
     private readonly clock: Clock,
     private readonly region: string,
+    private readonly metrics: SqsMetricsHook = noMetrics,
   ) {}
 
   /** Seals bodies for a send; undefined when the queue does not encrypt. */
@@ -61,7 +62,9 @@ export class MessageEncryption {
     const requester = ctx.principal?.requesterId ?? 'anonymous';
     const cacheKey = `${queue.arn}\u0000${kmsKeyId ?? OWNED}\u0000${requester}`;
     const cached = this.encryptKeys.get(cacheKey);
-    if (cached && cached.expiresAt > now) return cached;
+    const hit = !!cached && cached.expiresAt > now;
+    this.metrics.dataKey('encrypt', hit);
+    if (hit) return cached!;
     const context = { 'aws:sqs:arn': queue.arn };
     let entry: CachedKey;
     if (!kmsKeyId) {
@@ -109,7 +112,9 @@ export class MessageEncryption {
     // The stored envelope names queue, key and data key: with the requester, it is the cache key.
     const cacheKey = `${requester}\u0000${envelopeText}`;
     const cached = this.decryptKeys.get(cacheKey);
-    if (cached && cached.expiresAt > now) return cached.plaintext;
+    const hit = !!cached && cached.expiresAt > now;
+    this.metrics.dataKey('decrypt', hit);
+    if (hit) return cached!.plaintext;
     const envelope = decodeEnvelope(envelopeText);
     const context = { 'aws:sqs:arn': envelope.queueArn };
     let plaintext: Buffer;

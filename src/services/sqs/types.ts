@@ -83,3 +83,11 @@ export interface MoveTaskView {
   failureReason?: string;
   startedTimestamp: number;
 }
+
+/** What the SQS core reports for metrics; a no-op unless the server wires one in. */
+export interface SqsMetricsHook {
+  message(queue: string, event: 'sent' | 'received' | 'deleted' | 'moved_to_dlq', count?: number): void;
+  dataKey(cache: 'encrypt' | 'decrypt', hit: boolean): void;
+}
+
+export const noMetrics: SqsMetricsHook = { message: () => undefined, dataKey: () => undefined };
