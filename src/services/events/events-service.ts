@@ -396,7 +396,7 @@ export class EventsService {
     try {
       await this.sqs().deliver(
         { requestId: randomUUID(), accountId: rule.accountId, region: this.region, baseUrl: '', senderId: principal.userId, principal, secure: true },
-        { queueArn: target.arn, messageBody: applyInput(target, event), messageGroupId: target.sqsParameters?.messageGroupId },
+        { queueArn: target.arn, messageBody: applyInput(target, event, rule), messageGroupId: target.sqsParameters?.messageGroupId },
       );
     } catch (error) {
       record.errorCode = error instanceof AwsError ? error.spec.queryCode : 'InternalError';

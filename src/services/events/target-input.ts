@@ -21,7 +21,8 @@ export function select(event: unknown, path: string): unknown {
   return value;
 }
 
-export function applyInput(target: TargetInput, event: Record<string, unknown>): string {
+/** `rule` fills the reserved `<aws.events.rule-arn>` and `<aws.events.rule-name>` of a template. */
+export function applyInput(target: TargetInput, event: Record<string, unknown>, rule?: { arn: string; name: string }): string {
   if (target.input !== undefined) return target.input;
   if (target.inputPath !== undefined) {
     const value = select(event, target.inputPath);
@@ -32,7 +33,8 @@ export function applyInput(target: TargetInput, event: Record<string, unknown>):
     const values: Record<string, unknown> = {
       'aws.events.event': event,
       'aws.events.event.json': event,
-      'aws.events.rule-arn': undefined,
+      'aws.events.rule-arn': rule?.arn,
+      'aws.events.rule-name': rule?.name,
       ...Object.fromEntries(Object.entries(inputPathsMap).map(([k, p]) => [k, select(event, p)])),
     };
     // AWS: a string value replaces its placeholder as text; other values as JSON.

@@ -172,6 +172,22 @@ describe('target input', () => {
     const [m] = await poll(c, q.url);
     expect(m.Body).toBe('"Order o-10 was placed"');
   });
+
+  it('fills the reserved InputTransformer variables: rule ARN, rule name and the whole event', async () => {
+    const source = uniqueName('shop');
+    const q = await eventsQueue(c);
+    const rule = await ruleTo(c, { source: [source] }, {
+      Arn: q.arn,
+      InputTransformer: { InputTemplate: '{"rule":"<aws.events.rule-arn>","name":"<aws.events.rule-name>","event":<aws.events.event.json>}' },
+    });
+    const id = await putEvent(c, order(source, { k: 'v' }));
+    const [m] = await poll(c, q.url);
+    const body = JSON.parse(m.Body!);
+    expect(body).toMatchObject({ rule: rule.arn, name: rule.name, event: { id, source, detail: { k: 'v' } } });
+    // Without an explicit Time the event is stamped now, to the second.
+    expect(body.event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Math.abs(Date.parse(body.event.time) - Date.now())).toBeLessThan(60_000);
+  });
 });
 
 describe('FIFO targets', () => {
