@@ -22,6 +22,7 @@ import { systemClock, type Clock } from './shared/clock.js';
 import type { SqsStore } from './storage/ports.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
 import { Metrics } from './observability/metrics.js';
+import { applyResourceBootstrap } from './services/resource-bootstrap.js';
 
 export const version: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -86,6 +87,7 @@ async function startServices(config: Config, store: SqliteStore, clock: Clock, m
   await eventsCore.load();
   eventsCore.onDelivery = (record) => metrics.delivery('events', record.outcome, record.errorCode);
   const events = new JsonService<CallerContext>(eventsModel, eventsCore, implementedEventsActions);
+  await applyResourceBootstrap(config.accounts, { sqs, kms: identity.kms, sns: snsCore, events: eventsCore, region: config.region });
   return { sqs, identity, iam, sts, kms, sns, snsCore, events, eventsCore };
 }
 

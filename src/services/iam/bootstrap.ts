@@ -1,9 +1,10 @@
+import type { BootstrapResources } from '../resource-bootstrap.js';
 import type { AccessKeyEntity, GroupEntity, ManagedPolicyEntity, RoleEntity, UserEntity } from './entities.js';
 import { IdentityDirectory, newAwsId } from './identity-directory.js';
 import { checkPolicyDocument } from './policy-documents.js';
 
 /** The identity part of a bootstrap file: accounts with their users, roles, groups and policies. */
-export interface BootstrapAccount {
+export interface BootstrapAccount extends Omit<BootstrapResources, 'id'> {
   id: string;
   rootAccessKeyId?: string;
   rootSecretAccessKey?: string;
