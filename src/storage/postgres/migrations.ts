@@ -1,0 +1,103 @@
+/**
+ * Numbered PostgreSQL migrations, applied in order inside the store's schema (search_path points
+ * there), each recorded in schema_migrations. Mirrors the SQLite schema (storage/sqlite/migrations).
+ */
+const init = `
+-- Identity: a queue id is never handed out twice (sequences never go back, not even on reset),
+-- or old receipt handles could point into a new queue that took a deleted queue's id.
+CREATE TABLE sqs_queues (
+  id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  account_id       text COLLATE "C" NOT NULL,
+  name             text COLLATE "C" NOT NULL,
+  fifo             boolean NOT NULL,
+  attributes       text    NOT NULL,
+  tags             text    NOT NULL,
+  created_at       bigint  NOT NULL,
+  last_modified_at bigint  NOT NULL,
+  last_purged_at   bigint,
+  UNIQUE (account_id, name)
+);
+
+CREATE TABLE sqs_deleted_queues (
+  account_id text COLLATE "C" NOT NULL,
+  name       text COLLATE "C" NOT NULL,
+  deleted_at bigint NOT NULL,
+  PRIMARY KEY (account_id, name)
+);
+
+-- Queues deleted with messages left over; those are removed in the background, a chunk at a time.
+CREATE TABLE sqs_orphaned_queues (
+  queue_id bigint PRIMARY KEY
+);
+
+-- Message ids: insertion order, FIFO order within a group, the source of sequence numbers and
+-- receipt handles. Drawn from a sequence, so never reused.
+CREATE SEQUENCE sqs_message_ids;
+
+CREATE TABLE sqs_messages (
+  id                        bigint PRIMARY KEY,
+  queue_id                  bigint  NOT NULL,
+  message_id                text    NOT NULL,
+  body                      text    NOT NULL,
+  message_attributes        text,
+  system_attributes         text,
+  md5_of_body               text    NOT NULL,
+  md5_of_message_attributes text,
+  md5_of_system_attributes  text,
+  sender_id                 text    NOT NULL,
+  sent_at                   bigint  NOT NULL,
+  visible_at                bigint  NOT NULL,
+  receive_count             integer NOT NULL DEFAULT 0,
+  first_received_at         bigint,
+  receipt_token             bigint,
+  group_id                  bytea,
+  deduplication_id          bytea,
+  dead_letter_source_arn    text,
+  sse                       text,
+  body_ciphertext           bytea
+);
+-- Group and deduplication ids are stored as UTF-8 bytes: they may hold NUL characters, which text
+-- cannot.
+CREATE INDEX sqs_messages_by_visibility ON sqs_messages (queue_id, visible_at);
+-- FIFO receives walk a queue in id order; only messages with a group need that order.
+CREATE INDEX sqs_messages_by_order ON sqs_messages (queue_id, id) WHERE group_id IS NOT NULL;
+
+-- Keys (like group and deduplication ids above) are opaque strings that may hold NUL characters, which text cannot: stored as UTF-8 bytes.
+CREATE TABLE sqs_deduplication (
+  queue_id        bigint NOT NULL,
+  dedup_key       bytea  NOT NULL,
+  message_id      text   NOT NULL,
+  sequence_number text   NOT NULL,
+  expires_at      bigint NOT NULL,
+  PRIMARY KEY (queue_id, dedup_key)
+);
+CREATE INDEX sqs_deduplication_by_expiry ON sqs_deduplication (expires_at);
+
+CREATE TABLE sqs_move_tasks (
+  handle                   text PRIMARY KEY,
+  source_queue_id          bigint NOT NULL,
+  source_arn               text   NOT NULL,
+  destination_arn          text,
+  max_messages_per_second  integer,
+  status                   text   NOT NULL,
+  moved                    bigint NOT NULL,
+  to_move                  bigint NOT NULL,
+  failure_reason           text,
+  started_at               bigint NOT NULL,
+  updated_at               bigint NOT NULL
+);
+CREATE INDEX sqs_move_tasks_by_source ON sqs_move_tasks (source_queue_id, started_at);
+
+-- Identity: one JSON document per entity (the identity service keeps them all in memory).
+CREATE TABLE iam_entities (
+  kind       text  NOT NULL,
+  id         text  NOT NULL,
+  account_id text  NOT NULL,
+  value      jsonb NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+`;
+
+export const pgMigrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  { version: 1, name: 'init', sql: init },
+];
