@@ -19,7 +19,8 @@ import { implementedIamActions } from './services/iam/iam-service.js';
 import { startIdentity, type Identity } from './services/identity.js';
 import { SqsService } from './services/sqs/sqs-service.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { SqsStore } from './storage/ports.js';
+import type { IdentityStore, SqsStore } from './storage/ports.js';
+import { PgStore } from './storage/postgres/pg-store.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
 import { Metrics } from './observability/metrics.js';
 import { applyResourceBootstrap } from './services/resource-bootstrap.js';
@@ -58,7 +59,16 @@ interface Services {
   kms: JsonService<CallerContext>;
 }
 
-async function startServices(config: Config, store: SqliteStore, clock: Clock, metrics: Metrics): Promise<Services> {
+/** What the server needs of a storage engine: the SQS tables and the identity documents. */
+type ServerStore = SqsStore & { identity(): IdentityStore };
+
+/** SQLite in the data directory, or a PostgreSQL database that several nodes may share. */
+async function openStore(config: Config): Promise<ServerStore> {
+  if (config.storage === 'sqlite') return new SqliteStore({ dataDir: config.dataDir, durability: config.durability });
+  return PgStore.open({ connectionString: config.storage, schema: config.storageSchema, poolSize: config.storagePoolSize });
+}
+
+async function startServices(config: Config, store: ServerStore, clock: Clock, metrics: Metrics): Promise<Services> {
   const identity = await startIdentity(config, store.identity(), clock);
   const kmsAudit = identity.kms.onCall;
   identity.kms.onCall = (record) => {
@@ -95,7 +105,7 @@ async function startServices(config: Config, store: SqliteStore, clock: Clock, m
 export async function startSealq(config: Config, options: SealqOptions = {}): Promise<Sealq> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: undefined });
   const clock = options.clock ?? systemClock;
-  const store = new SqliteStore({ dataDir: config.dataDir, durability: config.durability });
+  const store = await openStore(config);
   let services: Services;
   // Queue depths are read at scrape time, for every queue.
   const metrics = new Metrics(async () =>

@@ -30,6 +30,25 @@ describe('configuration', () => {
     }
   });
 
+  it('takes sqlite or a postgres:// URL as storage, and never echoes the URL (it may hold a password)', () => {
+    expect(loadConfig({ env: { SEALQ_STORAGE: 'postgres://u:pw@db:5432/sealq', SEALQ_STORAGE_POOL_SIZE: '25' } })).toMatchObject({
+      storage: 'postgres://u:pw@db:5432/sealq',
+      storagePoolSize: 25,
+      storageSchema: 'sealq',
+    });
+    expect(loadConfig({ flags: { storage: 'postgresql://db/x', 'storage-schema': 'queues_1' } }).storageSchema).toBe('queues_1');
+    try {
+      loadConfig({ flags: { storage: 'mysql://u:secret@db/x', 'storage-pool-size': '0', 'storage-schema': 'Sealq' } });
+      expect.unreachable();
+    } catch (error) {
+      const text = (error as ConfigError).problems.join('\n');
+      expect(text).toMatch(/--storage: must be 'sqlite' or a postgres:\/\/ URL/);
+      expect(text).toMatch(/--storage-pool-size: must be an integer from 1 to 1000/);
+      expect(text).toMatch(/--storage-schema: must match/);
+      expect(text).not.toContain('secret');
+    }
+  });
+
   it('is frozen', () => {
     expect(Object.isFrozen(loadConfig({}))).toBe(true);
   });

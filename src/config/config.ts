@@ -30,6 +30,12 @@ export interface Config {
   rootKeyFile: string | undefined;
   /** KMS request quota across all callers (0: none); above it KMS answers ThrottlingException. */
   kmsRequestsPerSecond: number;
+  /** 'sqlite' (a file in the data directory) or a postgres:// URL (one node per schema for now). */
+  storage: string;
+  /** Connections each node keeps to PostgreSQL. */
+  storagePoolSize: number;
+  /** The PostgreSQL schema holding sealq's tables (created on first start). */
+  storageSchema: string;
 }
 
 export const defaultConfig: Readonly<Config> = Object.freeze({
@@ -51,6 +57,9 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   rootKey: undefined,
   rootKeyFile: undefined,
   kmsRequestsPerSecond: 0,
+  storage: 'sqlite',
+  storagePoolSize: 10,
+  storageSchema: 'sealq',
 });
 
 type Kind =
@@ -64,7 +73,10 @@ type Kind =
   | 'durability'
   | 'bytes'
   | 'authMode'
-  | 'accounts';
+  | 'accounts'
+  | 'storage'
+  | 'poolSize'
+  | 'schema';
 
 /** Every option: its kind, its flag and its environment variable (derived from the name). */
 export const options: Record<keyof Config, { kind: Kind; flag: string; env: string; help: string }> = {
@@ -85,6 +97,9 @@ export const options: Record<keyof Config, { kind: Kind; flag: string; env: stri
   rootKey: { kind: 'optionalString', flag: 'root-key', env: 'SEALQ_ROOT_KEY', help: 'KMS root key, base64 of 32 bytes (prefer --root-key-file)' },
   rootKeyFile: { kind: 'optionalString', flag: 'root-key-file', env: 'SEALQ_ROOT_KEY_FILE', help: 'file holding the KMS root key' },
   kmsRequestsPerSecond: { kind: 'bytes', flag: 'kms-requests-per-second', env: 'SEALQ_KMS_REQUESTS_PER_SECOND', help: 'KMS request quota (0: unlimited)' },
+  storage: { kind: 'storage', flag: 'storage', env: 'SEALQ_STORAGE', help: "'sqlite' or postgres://user@host:5432/db" },
+  storagePoolSize: { kind: 'poolSize', flag: 'storage-pool-size', env: 'SEALQ_STORAGE_POOL_SIZE', help: 'PostgreSQL connections per node' },
+  storageSchema: { kind: 'schema', flag: 'storage-schema', env: 'SEALQ_STORAGE_SCHEMA', help: 'PostgreSQL schema for the tables' },
   accounts: { kind: 'accounts', flag: 'accounts', env: 'SEALQ_ACCOUNTS', help: 'accounts, users, roles and policies (config file; JSON in the variable)' },
 };
 
@@ -145,6 +160,21 @@ function coerce(kind: Kind, raw: unknown, where: string, problems: string[]): un
       return text;
     case 'durability':
       if (text !== 'process' && text !== 'power') problems.push(`${where}: must be 'process' or 'power'`);
+      return text;
+    case 'storage':
+      // The URL may carry a password, so it is never echoed back in the problem.
+      if (text !== 'sqlite' && !(typeof text === 'string' && /^postgres(ql)?:\/\/./.test(text))) {
+        problems.push(`${where}: must be 'sqlite' or a postgres:// URL`);
+      }
+      return text;
+    case 'poolSize': {
+      const n = typeof text === 'number' ? text : Number(text);
+      if (!Number.isInteger(n) || n < 1 || n > 1000) problems.push(`${where}: must be an integer from 1 to 1000`);
+      return n;
+    }
+    case 'schema':
+      // PostgreSQL folds unquoted names to lower case, so only lower-case names round-trip.
+      if (typeof text !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(text)) problems.push(`${where}: must match [a-z_][a-z0-9_]*`);
       return text;
   }
 }

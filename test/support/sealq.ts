@@ -1,24 +1,41 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as JsonSqs from '@aws-sdk/client-sqs';
 import * as QuerySqs from '@aws-sdk/client-sqs-query';
+import pg from 'pg';
 import { loadConfig, startSealq, type Sealq, type SealqOptions } from '../../src/index.js';
 
+
+/**
+ * Which engine the end-to-end suites run on: SQLite by default; with SEALQ_TEST_STORAGE=postgres,
+ * PostgreSQL (SEALQ_TEST_POSTGRES_URL, default the local `test` database) in a schema of its own per
+ * data directory, so a restart on the same directory finds the same tables.
+ */
+export const testPostgresUrl = process.env.SEALQ_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const onPostgres = process.env.SEALQ_TEST_STORAGE === 'postgres';
+
+const schemaFor = (dataDir: string) => `sealq_e2e_${createHash('sha256').update(dataDir).digest('hex').slice(0, 24)}`;
 
 export interface TestServer {
   sealq: Sealq;
   url: string;
   dataDir: string;
+  /** Set when the server stores its state in PostgreSQL. */
+  postgres: { url: string; schema: string } | undefined;
   stop(): Promise<void>;
 }
 
-/** A sealq server on a free port with its own SQLite file in a temp directory. */
+/** A sealq server on a free port with its own data directory (and, on PostgreSQL, its own schema). */
 export async function startTestServer(
   overrides: Record<string, unknown> = {},
   options: SealqOptions = {},
 ): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sealq-test-'));
+  const ownDir = overrides['data-dir'] === undefined;
+  const dataDir = ownDir ? mkdtempSync(join(tmpdir(), 'sealq-test-')) : String(overrides['data-dir']);
+  const postgres = onPostgres ? { url: testPostgresUrl, schema: schemaFor(dataDir) } : undefined;
+  const storage = postgres ? { storage: postgres.url, 'storage-schema': postgres.schema, 'storage-pool-size': '4' } : {};
   const config = loadConfig({
     flags: {
       port: '0',
@@ -26,19 +43,75 @@ export async function startTestServer(
       'log-level': 'silent',
       'root-access-key-id': testCredentials.accessKeyId,
       'root-secret-access-key': testCredentials.secretAccessKey,
+      ...storage,
       ...overrides,
     },
   });
-  const sealq = await startSealq(config, options);
+  let sealq: Sealq;
+  try {
+    sealq = await startSealq(config, options);
+  } catch (error) {
+    if (ownDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+      await dropTestSchema(dataDir);
+    }
+    throw error;
+  }
   return {
     sealq,
     url: sealq.url,
     dataDir,
+    postgres,
     async stop() {
       await sealq.close();
+      // A directory the test passed in is the test's to remove (it may start on it again).
+      if (!ownDir) return;
       rmSync(dataDir, { recursive: true, force: true });
+      await dropTestSchema(dataDir);
     },
   };
+}
+
+/** Drops the PostgreSQL schema of a data directory's servers (nothing on SQLite). */
+export async function dropTestSchema(dataDir: string): Promise<void> {
+  if (!onPostgres) return;
+  const client = new pg.Client({ connectionString: testPostgresUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schemaFor(dataDir)}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Everything the server has stored, as bytes: each file of the data directory and, on PostgreSQL,
+ * every table of its schema (each value as stored: bytea raw, everything else as text).
+ */
+export async function storedContents(server: Pick<TestServer, 'dataDir' | 'postgres'>): Promise<Map<string, Buffer>> {
+  const stored = new Map<string, Buffer>();
+  for (const entry of readdirSync(server.dataDir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(server.dataDir, entry);
+    if (statSync(path).isFile()) stored.set(entry, readFileSync(path));
+  }
+  if (!server.postgres) return stored;
+  const client = new pg.Client({ connectionString: server.postgres.url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [
+      server.postgres.schema,
+    ]);
+    for (const { name } of tables.rows) {
+      const rows = await client.query<Record<string, unknown>>(`SELECT * FROM "${server.postgres.schema}"."${name}"`);
+      const parts = rows.rows.flatMap((row) =>
+        Object.values(row).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(typeof v === 'string' ? v : JSON.stringify(v) ?? '', 'utf8'))),
+      );
+      stored.set(`table:${name}`, Buffer.concat(parts));
+    }
+  } finally {
+    await client.end();
+  }
+  return stored;
 }
 
 export const testCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

@@ -75,6 +75,8 @@ export class SnsService {
   private readonly topics = new Map<string, Topic>();
   private readonly subscriptions = new Map<string, Subscription>();
   readonly deliveries: DeliveryRecord[] = [];
+  /** The last delivery under way per FIFO subscription and message group. */
+  private readonly fifoDeliveries = new Map<string, Promise<void>>();
   onDelivery: (record: DeliveryRecord) => void = () => undefined;
 
   constructor(
@@ -428,7 +430,19 @@ export class SnsService {
     const subs = [...this.subscriptions.values()].filter((s) => s.topicArn === topic.arn);
     for (const s of subs) {
       if (!this.passesFilter(s, message)) continue;
-      setImmediate(() => void this.deliver(ctx, topic, s, message, 0));
+      if (!topic.fifo) {
+        setImmediate(() => void this.deliver(ctx, topic, s, message, 0));
+        continue;
+      }
+      // A FIFO topic's messages of one group reach each queue in publish order: each delivery waits
+      // for the one before it, since concurrent sends may commit in any order on a shared database.
+      const key = `${s.arn}\u0000${message.groupId ?? ''}`;
+      const previous = this.fifoDeliveries.get(key) ?? Promise.resolve();
+      const next = previous.then(() => this.deliver(ctx, topic, s, message, 0));
+      this.fifoDeliveries.set(key, next);
+      void next.finally(() => {
+        if (this.fifoDeliveries.get(key) === next) this.fifoDeliveries.delete(key);
+      });
     }
   }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { protocols, startTestServer, uniqueName, type TestServer } from '../../support/sealq.js';
+import { dropTestSchema, protocols, startTestServer, uniqueName, type TestServer } from '../../support/sealq.js';
 import {
   allow,
   assumeRole,
@@ -124,7 +124,10 @@ describe('a declared world', () => {
 describe('restart on the same data directory', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sealq-bootstrap-'));
   const start = () => startTestServer({ accounts: JSON.stringify(accounts), 'data-dir': dataDir });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropTestSchema(dataDir);
+  });
 
   it('keeps declared and API-made identities, sessions and queue policies, and applies the file idempotently', async () => {
     const first = await start();

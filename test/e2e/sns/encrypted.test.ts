@@ -4,10 +4,8 @@
  * encrypted at rest); refused with KMS.AccessDeniedException, recorded, and dead-lettered otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../support/sealq.js';
+import { startTestServer, storedContents, type TestServer } from '../../support/sealq.js';
 import {
   ACCOUNT, Sns, Sqs, clientsFor, deliveryRecord, keyWith, poll, snsKeyStatement, snsQueue, snsQueuePolicy, subscribe, topic,
   type Clients, type Envelope,
@@ -24,14 +22,9 @@ afterAll(async () => {
   await server.stop();
 });
 
-/** The names of the data directory's files that contain `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const path = join(dir, entry);
-    if (statSync(path).isFile() && readFileSync(path).includes(Buffer.from(needle, 'utf8'))) found.push(entry);
-  }
-  return found;
+/** Where, among everything the server stores, `needle` appears. */
+async function storedWith(needle: string): Promise<string[]> {
+  return [...(await storedContents(server))].filter(([, bytes]) => bytes.includes(Buffer.from(needle, 'utf8'))).map(([name]) => name);
 }
 
 const canary = (label: string) => `SNS-CANARY-${label}-${randomBytes(12).toString('hex')}`;
@@ -59,7 +52,7 @@ describe('scenario 1: SSE-KMS queue, key policy admits sns.amazonaws.com for thi
     expect(await deliveryRecord(server, plainSub)).toMatchObject({ outcome: 'delivered' });
     expect(await messageCount(encrypted.url)).toBe('1');
     // At rest, while stored: absent from every file but for the unencrypted queue's copy.
-    const holding = filesContaining(server.dataDir, text);
+    const holding = await storedWith(text);
     expect(holding.length, 'the control finds the unencrypted copy').toBeGreaterThan(0);
 
     // Now the same check with the encrypted queue alone holding the canary.
@@ -67,7 +60,7 @@ describe('scenario 1: SSE-KMS queue, key policy admits sns.amazonaws.com for thi
     await c.sns.send(new Sns.UnsubscribeCommand({ SubscriptionArn: plainSub }));
     await c.sns.send(new Sns.PublishCommand({ TopicArn: arn, Message: text2 }));
     expect(await deliveryRecord(server, encSub, 1)).toMatchObject({ outcome: 'delivered' });
-    expect(filesContaining(server.dataDir, text2)).toEqual([]);
+    expect(await storedWith(text2)).toEqual([]);
 
     const got = await poll(c, encrypted.url, 2);
     expect(got.map((m) => m.Body).sort()).toEqual([text, text2].sort());

@@ -1,29 +1,19 @@
 /**
  * No plaintext body on disk: unique canary strings sent to encrypted queues (SSE-SQS by default, and
- * SSE-KMS with a customer key) must not appear in any file of the data directory (sealq.db, its -wal
- * and -shm, anything else), neither while the server runs nor after it closed. The control, a queue
- * with SSE turned off, proves the search finds a canary that is there.
+ * SSE-KMS with a customer key) must not appear in anything the server stores: the data directory's
+ * files (sealq.db, its -wal and -shm, anything else) and, on PostgreSQL, every table of its schema;
+ * neither while the server runs nor after it closed. The control, a queue with SSE turned off,
+ * proves the search finds a canary that is there.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { protocols, startTestServer, type TestServer } from '../../support/sealq.js';
+import { dropTestSchema, protocols, startTestServer, storedContents, type TestServer } from '../../support/sealq.js';
 import { sqsAs } from '../identity/helpers.js';
 import { kmsAttributes, newKey, receiveBodies, sseQueue } from './helpers.js';
 
 type Mode = 'sse-sqs' | 'sse-kms' | 'plain';
 const modes: Mode[] = ['sse-sqs', 'sse-kms', 'plain'];
-
-/** Every regular file under `dir`, read as bytes. */
-function snapshot(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const path = join(dir, entry);
-    if (statSync(path).isFile()) files.set(entry, readFileSync(path));
-  }
-  return files;
-}
 
 const filesContaining = (files: Map<string, Buffer>, needle: string): string[] =>
   [...files].filter(([, bytes]) => bytes.includes(Buffer.from(needle, 'utf8'))).map(([name]) => name);
@@ -55,17 +45,23 @@ beforeAll(async () => {
       expect(bodies).toEqual([single, batched].sort());
     }
   }
-  whileRunning = snapshot(server.dataDir);
+  whileRunning = await storedContents(server);
   await server.sealq.close();
-  afterClose = snapshot(server.dataDir);
+  afterClose = await storedContents(server);
 });
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(server.dataDir, { recursive: true, force: true });
+  await dropTestSchema(server.dataDir);
 });
 
 describe('canary bodies on disk', () => {
-  it('searches the SQLite database files themselves', () => {
+  it('searches the database itself (SQLite: the files and the WAL; PostgreSQL: every table of the schema)', () => {
+    if (server.postgres) {
+      expect([...whileRunning.keys()]).toContain('table:sqs_messages');
+      expect([...afterClose.keys()]).toContain('table:sqs_messages');
+      return;
+    }
     expect([...whileRunning.keys()]).toContain('sealq.db');
     expect([...afterClose.keys()]).toContain('sealq.db');
     expect([...whileRunning.keys()].some((f) => f.endsWith('-wal'))).toBe(true);

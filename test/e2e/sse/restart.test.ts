@@ -7,35 +7,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, startSealq, type Sealq } from '../../../src/index.js';
-import { protocols, testCredentials, type TestServer } from '../../support/sealq.js';
+import { dropTestSchema, protocols, startTestServer, type TestServer } from '../../support/sealq.js';
 import { sqsAs } from '../identity/helpers.js';
 import { drain, grantPolicy, Kms, kmsAs, kmsAttributes, newKey, seedConsumerPolicy, sendBody, sseQueue, userWith } from './helpers.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sealq-sse-restart-'));
-const start = (): Promise<Sealq> =>
-  startSealq(
-    loadConfig({
-      flags: {
-        port: '0',
-        'data-dir': dataDir,
-        'log-level': 'silent',
-        'root-access-key-id': testCredentials.accessKeyId,
-        'root-secret-access-key': testCredentials.secretAccessKey,
-      },
-    }),
-  );
-/** The harness's view of a server whose data directory this file owns. */
-const asTestServer = (sealq: Sealq): TestServer => ({ sealq, url: sealq.url, dataDir, stop: () => sealq.close() });
+/** A server on this file's data directory (and, on PostgreSQL, that directory's schema). */
+const start = (): Promise<TestServer> => startTestServer({ 'data-dir': dataDir });
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
+  await dropTestSchema(dataDir);
 });
 
 describe('encrypted messages across a restart', () => {
   it('decrypts SSE-SQS, SSE-KMS (customer key) and alias/aws/sqs messages sent before the restart', async () => {
     const { sdk } = protocols[0];
-    const first = asTestServer(await start());
+    const first = await start();
     const key = await newKey(first);
     const queues = {
       owned: await sseQueue(first, sdk, {}),
@@ -50,7 +38,7 @@ describe('encrypted messages across a restart', () => {
     const managedBefore = await managedKey(first.url);
     await first.sealq.close();
 
-    const second = asTestServer(await start());
+    const second = await start();
     try {
       const root = sqsAs(sdk, second.url);
       expect(await drain(sdk, second, root, queues.owned.url.replace(first.url, second.url))).toEqual(['before-restart-owned']);
