@@ -3,13 +3,16 @@
  * moment, and a restart keeps queues, attributes, tags, dedup windows, in-flight state and move
  * tasks. The server runs as a real child process (the built CLI, as `npm start` runs it) on a
  * data directory that outlives it; the test kills it under load and restarts it on the same data.
+ * Every test runs twice: on SQLite, and on PostgreSQL (a schema of its own, dropped afterwards).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as Sqs from '@aws-sdk/client-sqs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,7 +45,7 @@ class ServerProcess {
     };
     const child = spawn(
       process.execPath,
-      [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'],
+      [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...storageFlags(dataDir)],
       { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     running.add(child);
@@ -107,9 +110,16 @@ class ServerProcess {
 /** Every server process this file started, so none outlives it. */
 const running = new Set<ChildProcess>();
 const dataDirs: string[] = [];
-const newDataDir = () => {
+type Engine = 'sqlite' | 'postgres';
+const postgresUrl = process.env.SEALQ_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Data directories whose servers keep their state in PostgreSQL, in a schema named after the directory. */
+const onPostgres = new Set<string>();
+const schemaOf = (dataDir: string) => `sealq_kill9_${createHash('sha256').update(dataDir).digest('hex').slice(0, 24)}`;
+const storageFlags = (dataDir: string) => (onPostgres.has(dataDir) ? ['--storage', postgresUrl, '--storage-schema', schemaOf(dataDir)] : []);
+const newDataDir = (engine: Engine) => {
   const dir = mkdtempSync(join(tmpdir(), 'sealq-kill9-'));
   dataDirs.push(dir);
+  if (engine === 'postgres') onPostgres.add(dir);
   return dir;
 };
 
@@ -129,6 +139,11 @@ afterAll(async () => {
     await new Promise((resolve) => child.once('exit', resolve));
   }
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  if (onPostgres.size === 0) return;
+  const db = new pg.Client({ connectionString: postgresUrl });
+  await db.connect();
+  for (const dir of onPostgres) await db.query(`DROP SCHEMA IF EXISTS "${schemaOf(dir)}" CASCADE`);
+  await db.end();
 });
 
 /** What the clients were told, and when. */
@@ -307,9 +322,10 @@ async function queueCounts(client: Sqs.SQSClient, queueUrl: string) {
   };
 }
 
-describe('kill -9 durability', () => {
+// On PostgreSQL the promise rests on its synchronous_commit (on by default): the same tests hold it to it.
+describe.each(['sqlite', 'postgres'] as const)('kill -9 durability (%s)', (engine) => {
   it('keeps every acknowledged send and delete across kills under load', { timeout: 60_000 }, async () => {
-    const dataDir = newDataDir();
+    const dataDir = newDataDir(engine);
     const queueName = 'kill9-load';
     const ledger: Ledger = {
       sent: new Map(),
@@ -416,8 +432,10 @@ describe('kill -9 durability', () => {
   });
 
   it('keeps queues, attributes, tags, dedup windows, in-flight state and move tasks across restarts', { timeout: 45_000 }, async () => {
-    const dataDir = newDataDir();
+    const dataDir = newDataDir(engine);
     let server = await ServerProcess.start(dataDir);
+    // The engine under test is the one holding the state: no SQLite file when it is PostgreSQL.
+    expect(existsSync(join(dataDir, 'sealq.db'))).toBe(engine === 'sqlite');
     let client = server.client();
     const url = (name: string) => server.queueUrl(name);
     const arn = (name: string) => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`;
