@@ -24,6 +24,8 @@ const HELP = `Usage: node bench/run.mjs [options]     (npm run bench -- [options
 Targets
   (default)              start sealq (node dist/cli/main.js serve) on a free port with a
                          fresh temp data dir, stop it with SIGTERM at the end
+  --storage URL          start sealq on PostgreSQL (postgres://...) in a fresh schema,
+                         dropped at the end (default: SQLite in the temp data dir)
   --url URL              benchmark an already running endpoint instead
   --pid PID              pid of the --url server, for server CPU and peak RSS
   --name NAME            label of the main target (default: sealq)
@@ -73,6 +75,7 @@ try {
   args = parseArgs({
     options: {
       url: { type: 'string' },
+      storage: { type: 'string' },
       pid: { type: 'string' },
       name: { type: 'string' },
       vs: { type: 'string' },
@@ -160,6 +163,7 @@ async function cleanup() {
       }
     }
     for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    if (benchSchema) await dropBenchSchema().catch((e) => log(`note: could not drop schema ${benchSchema}: ${e.message}`));
   })();
   return cleaning;
 }
@@ -168,6 +172,25 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     log(`\n${sig}: stopping`);
     cleanup().finally(() => process.exit(130));
   });
+}
+
+/** With --storage, the schema this run's server keeps its tables in. */
+let benchSchema = null;
+function storageArgs() {
+  if (!args.storage) return [];
+  if (!/^postgres(ql)?:\/\//.test(args.storage)) usage('--storage takes a postgres:// URL');
+  benchSchema = `sealq_bench_${process.pid}_${Date.now().toString(36)}`;
+  return ['--storage', args.storage, '--storage-schema', benchSchema];
+}
+async function dropBenchSchema() {
+  const { default: pg } = await import('pg');
+  const db = new pg.Client({ connectionString: args.storage });
+  await db.connect();
+  try {
+    await db.query(`DROP SCHEMA IF EXISTS "${benchSchema}" CASCADE`);
+  } finally {
+    await db.end();
+  }
 }
 
 async function startSealq() {
@@ -181,7 +204,7 @@ async function startSealq() {
   const server = await startServer({
     name: 'sealq',
     command: process.execPath,
-    args: [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir],
+    args: [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...storageArgs()],
     cwd: REPO,
     // The server verifies signatures: make the harness's key the default account's root key.
     env: { ...process.env, SEALQ_ROOT_ACCESS_KEY_ID: creds.accessKeyId, SEALQ_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey },
