@@ -24,6 +24,8 @@ export class StsService {
     ctx: { principal: Principal; sourceIp?: string; secure: boolean },
     input: { roleArn: string; roleSessionName: string; policy?: string; durationSeconds?: number; externalId?: string },
   ) {
+    // AWS refuses root credentials outright, whatever the trust policy says.
+    if (ctx.principal.type === 'Account') throw iamErrors.accessDenied('Roles may not be assumed by root accounts.');
     const arn = parseArn(input.roleArn ?? '');
     const roleName = arn?.resource.startsWith('role/') ? arn.resource.split('/').pop()! : undefined;
     const role = arn && roleName ? this.dir.role(arn.accountId, roleName) : undefined;

@@ -6,6 +6,7 @@ import { protocols, startTestServer, testCredentials, uniqueName, type TestServe
 import {
   allow,
   assumeRole,
+  assumerSts,
   createUserWithKey,
   errorOf,
   Iam,
@@ -162,7 +163,7 @@ describe('STS session expiry (service clock)', () => {
       new Iam.CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: trust('arn:aws:iam::000000000000:root') }),
     );
     await iam.send(new Iam.PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'sqs', PolicyDocument: policy(allow('sqs:*')) }));
-    const session = await assumeRole(stsAs(server.url), Role!.Arn!, 'short', { DurationSeconds: 900 });
+    const session = await assumeRole(await assumerSts(server.url), Role!.Arn!, 'short', { DurationSeconds: 900 });
     expect(Math.abs(session.expiration.getTime() - (clock.now() + 900_000))).toBeLessThan(1000);
 
     const [json, query] = protocols;
@@ -193,8 +194,8 @@ describe('STS session expiry (service clock)', () => {
     const { Role } = await iam.send(
       new Iam.CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: trust('arn:aws:iam::000000000000:root') }),
     );
-    const a = await assumeRole(stsAs(server.url), Role!.Arn!, 'one');
-    const b = await assumeRole(stsAs(server.url), Role!.Arn!, 'two');
+    const a = await assumeRole(await assumerSts(server.url), Role!.Arn!, 'one');
+    const b = await assumeRole(await assumerSts(server.url), Role!.Arn!, 'two');
     const call = (c: Credentials) => stsAs(server.url, c).send(new Sts.GetCallerIdentityCommand({}));
     expect((await call(a)).Arn).toBe(`arn:aws:sts::000000000000:assumed-role/${roleName}/one`);
     expect(await errorOf(call({ accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey }))).toMatchObject({

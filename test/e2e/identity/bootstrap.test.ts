@@ -7,6 +7,7 @@ import { dropTestSchema, protocols, startTestServer, uniqueName, type TestServer
 import {
   allow,
   assumeRole,
+  assumerSts,
   createUserWithKey,
   errorOf,
   expectAccessDenied,
@@ -109,7 +110,7 @@ describe('a declared world', () => {
   });
 
   it('lets account A assume the declared role in account B', async () => {
-    const session = await assumeRole(stsAs(server.url), `arn:aws:iam::${B}:role/reader`, 'from-a');
+    const session = await assumeRole(await assumerSts(server.url), `arn:aws:iam::${B}:role/reader`, 'from-a');
     expect(session.arn).toBe(`arn:aws:sts::${B}:assumed-role/reader/from-a`);
     const q = await makeQueue(sdk, sqsAs(sdk, server.url, session), uniqueName('in-b'));
     expect(q.arn).toContain(`:${B}:`);
@@ -140,7 +141,7 @@ describe('restart on the same data directory', () => {
     const bIam = iamAs(first.url, bRoot);
     const { Role } = await bIam.send(new Iam.CreateRoleCommand({ RoleName: 'runtime-role', AssumeRolePolicyDocument: trust(`arn:aws:iam::${B}:root`) }));
     await bIam.send(new Iam.PutRolePolicyCommand({ RoleName: 'runtime-role', PolicyName: 'sqs', PolicyDocument: policy(allow('sqs:*')) }));
-    const session = await assumeRole(stsAs(first.url, bRoot), Role!.Arn!, 'survivor');
+    const session = await assumeRole(await assumerSts(first.url, bRoot), Role!.Arn!, 'survivor');
     const q = await makeQueue(sdk, sqsAs(sdk, first.url), 'restart-queue');
     await setQueuePolicy(sdk, sqsAs(sdk, first.url), q.url, queuePolicy(`arn:aws:iam::${B}:user/worker`, 'sqs:SendMessage', q.arn));
     await send(sdk, sqsAs(sdk, first.url, worker), q.url, 'before restart');
@@ -168,7 +169,7 @@ describe('restart on the same data directory', () => {
       const { Messages } = await receive(sdk, sqsAs(sdk, url, made.credentials), queueUrl);
       expect(Messages!.map((m) => m.Body).sort()).toEqual(['after restart', 'before restart']);
       expectAccessDenied(await errorOf(send(sdk, sqsAs(sdk, url, made.credentials), queueUrl)), made.arn, 'SendMessage', q.arn);
-      await assumeRole(stsAs(url), `arn:aws:iam::${B}:role/reader`, 'again');
+      await assumeRole(await assumerSts(url), `arn:aws:iam::${B}:role/reader`, 'again');
     } finally {
       await second.sealq.close();
     }

@@ -7,6 +7,7 @@ import { protocols, startTestServer, uniqueName, type TestServer } from '../../s
 import {
   allow,
   assumeRole,
+  assumerSts,
   deny,
   errorOf,
   expectAccessDenied,
@@ -187,10 +188,10 @@ describe.each(protocols)('cross-account SQS over $name', ({ sdk }) => {
     await bIam.send(new Iam.PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'sqs', PolicyDocument: policy(allow('sqs:*')) }));
     const q = await queue();
     await setQueuePolicy(sdk, ownerSqs(), q.url, queuePolicy(Role!.Arn!, ['sqs:SendMessage', 'sqs:ReceiveMessage'], q.arn));
-    const session = await assumeRole(stsAs(server.url, bRoot), Role!.Arn!, 'worker');
+    const session = await assumeRole(await assumerSts(server.url, bRoot), Role!.Arn!, 'worker');
     await send(sdk, as(session), q.url);
     await receive(sdk, as(session), q.url);
-    const scoped = await assumeRole(stsAs(server.url, bRoot), Role!.Arn!, 'scoped', { Policy: policy(allow('sqs:ReceiveMessage')) });
+    const scoped = await assumeRole(await assumerSts(server.url, bRoot), Role!.Arn!, 'scoped', { Policy: policy(allow('sqs:ReceiveMessage')) });
     expectAccessDenied(await errorOf(send(sdk, as(scoped), q.url)), scoped.arn, 'SendMessage', q.arn);
   });
 });

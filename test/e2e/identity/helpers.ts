@@ -2,6 +2,7 @@
  * Shared pieces of the identity end-to-end suite: real SDK clients (SQS over both protocols, IAM,
  * STS) pointed at a test server with any credentials, and small builders for policies and users.
  */
+import { randomBytes } from 'node:crypto';
 import { IAMClient } from '@aws-sdk/client-iam';
 import * as Iam from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -76,6 +77,24 @@ export async function createUserWithKey(
     arn: User!.Arn!,
     userId: User!.UserId!,
   };
+}
+
+const assumers = new Map<string, Promise<STSClient>>();
+/**
+ * STS as an IAM user of the given root's account whose identity policy allows sts:AssumeRole:
+ * AWS refuses AssumeRole to root credentials, so tests assume roles as this user (one per
+ * server and account). A trust policy naming the account root lets such a user in.
+ */
+export function assumerSts(url: string, root: Credentials = testCredentials): Promise<STSClient> {
+  const key = `${url} ${root.accessKeyId}`;
+  let client = assumers.get(key);
+  if (!client) {
+    client = createUserWithKey(iamAs(url, root), `role-assumer-${randomBytes(4).toString('hex')}`, policy(allow('sts:AssumeRole'))).then((u) =>
+      stsAs(url, u.credentials),
+    );
+    assumers.set(key, client);
+  }
+  return client;
 }
 
 /** Assumes a role and returns the session's credentials. */

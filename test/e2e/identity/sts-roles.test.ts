@@ -4,6 +4,7 @@ import { protocols, startTestServer, uniqueName, type TestServer } from '../../s
 import {
   allow,
   assumeRole,
+  assumerSts,
   createUserWithKey,
   deny,
   errorOf,
@@ -83,9 +84,18 @@ describe('IAM roles', () => {
 });
 
 describe('AssumeRole and the trust policy', () => {
-  it('lets the trusted account root assume the role and returns session credentials', async () => {
+  it('refuses root credentials, as AWS does, whatever the trust policy says', async () => {
     const role = await createRole();
-    const out = await sts().send(new Sts.AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'ci-job' }));
+    expect(await errorOf(sts().send(new Sts.AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'as-root' })))).toEqual({
+      code: 'AccessDenied',
+      status: 403,
+      message: 'Roles may not be assumed by root accounts.',
+    });
+  });
+
+  it('lets an allowed user of the trusted account assume the role and returns session credentials', async () => {
+    const role = await createRole();
+    const out = await (await assumerSts(server.url)).send(new Sts.AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'ci-job' }));
     expect(out.AssumedRoleUser).toEqual({
       Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role.name}/ci-job`,
       AssumedRoleId: `${role.roleId}:ci-job`,
@@ -105,7 +115,7 @@ describe('AssumeRole and the trust policy', () => {
       message: `User: ${user.arn} is not authorized to perform: sts:AssumeRole on resource: ${role.arn}`,
     });
     const missing = `arn:aws:iam::${ACCOUNT}:role/${uniqueName('missing')}`;
-    expect(await errorOf(sts().send(new Sts.AssumeRoleCommand({ RoleArn: missing, RoleSessionName: 'sx' })))).toMatchObject({
+    expect(await errorOf((await assumerSts(server.url)).send(new Sts.AssumeRoleCommand({ RoleArn: missing, RoleSessionName: 'sx' })))).toMatchObject({
       code: 'AccessDenied',
       status: 403,
     });
@@ -132,15 +142,16 @@ describe('AssumeRole and the trust policy', () => {
     const role = await createRole(
       policy({ Effect: 'Allow', Principal: { AWS: ROOT }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'secret-42' } } }),
     );
-    expect(await errorOf(assumeRole(sts(), role.arn, 'no-id'))).toMatchObject({ code: 'AccessDenied', status: 403 });
-    const out = await sts().send(new Sts.AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'with-id', ExternalId: 'secret-42' }));
+    expect(await errorOf(assumeRole(await assumerSts(server.url), role.arn, 'no-id'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    const out = await (await assumerSts(server.url)).send(new Sts.AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'with-id', ExternalId: 'secret-42' }));
     expect(out.AssumedRoleUser!.Arn).toContain('/with-id');
   });
 
   it('validates the session name, the duration and the session policy', async () => {
     const role = await createRole();
+    const assumer = await assumerSts(server.url);
     const assume = (input: Partial<ConstructorParameters<typeof Sts.AssumeRoleCommand>[0]>) =>
-      errorOf(sts().send(new Sts.AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'valid', ...input })));
+      errorOf(assumer.send(new Sts.AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'valid', ...input })));
     expect(await assume({ RoleSessionName: 'has space' })).toMatchObject({ code: 'ValidationError', status: 400 });
     expect(await assume({ DurationSeconds: 7200 })).toMatchObject({ code: 'ValidationError', status: 400 });
     expect(await assume({ DurationSeconds: 60 })).toMatchObject({ code: 'ValidationError', status: 400 });
@@ -157,11 +168,11 @@ describe.each(protocols)('role sessions calling SQS over $name', ({ sdk }) => {
     const role = await createRole(trust(ROOT), policy(allow('sqs:*')));
     const queue = await makeQueue(sdk, rootSqs(), uniqueName('role-q'));
 
-    const full = await assumeRole(sts(), role.arn, 'full');
+    const full = await assumeRole(await assumerSts(server.url), role.arn, 'full');
     await send(sdk, sqsAs(sdk, server.url, full), queue.url);
     await receive(sdk, sqsAs(sdk, server.url, full), queue.url);
 
-    const scoped = await assumeRole(sts(), role.arn, 'scoped', { Policy: policy(allow('sqs:SendMessage')) });
+    const scoped = await assumeRole(await assumerSts(server.url), role.arn, 'scoped', { Policy: policy(allow('sqs:SendMessage')) });
     const client = sqsAs(sdk, server.url, scoped);
     await send(sdk, client, queue.url);
     const error = await errorOf(receive(sdk, client, queue.url));
@@ -178,7 +189,7 @@ describe.each(protocols)('role sessions calling SQS over $name', ({ sdk }) => {
   it('get nothing from a session policy the role does not grant', async () => {
     const role = await createRole(trust(ROOT), policy(allow('sqs:SendMessage')));
     const queue = await makeQueue(sdk, rootSqs(), uniqueName('role-q'));
-    const session = await assumeRole(sts(), role.arn, 'wide', { Policy: policy(allow('sqs:*')) });
+    const session = await assumeRole(await assumerSts(server.url), role.arn, 'wide', { Policy: policy(allow('sqs:*')) });
     const client = sqsAs(sdk, server.url, session);
     await send(sdk, client, queue.url);
     expectAccessDenied(await errorOf(receive(sdk, client, queue.url)), session.arn, 'ReceiveMessage', queue.arn);
@@ -187,7 +198,7 @@ describe.each(protocols)('role sessions calling SQS over $name', ({ sdk }) => {
   it('are denied by an explicit Deny in the role\'s policy', async () => {
     const role = await createRole(trust(ROOT), policy(allow('sqs:*'), deny('sqs:SendMessage')));
     const queue = await makeQueue(sdk, rootSqs(), uniqueName('role-q'));
-    const session = await assumeRole(sts(), role.arn, 'denied');
+    const session = await assumeRole(await assumerSts(server.url), role.arn, 'denied');
     const error = await errorOf(send(sdk, sqsAs(sdk, server.url, session), queue.url));
     expectAccessDenied(error, session.arn, 'SendMessage', queue.arn);
     expect(error.message).toContain('explicit deny');
@@ -196,14 +207,14 @@ describe.each(protocols)('role sessions calling SQS over $name', ({ sdk }) => {
   it('are allowed by a queue policy naming the role or the session, but a role grant still meets the session policy', async () => {
     const role = await createRole(trust(ROOT));
     const queue = await makeQueue(sdk, rootSqs(), uniqueName('role-q'));
-    const session = await assumeRole(sts(), role.arn, 'by-queue');
+    const session = await assumeRole(await assumerSts(server.url), role.arn, 'by-queue');
     const client = sqsAs(sdk, server.url, session);
     expectAccessDenied(await errorOf(send(sdk, client, queue.url)), session.arn, 'SendMessage', queue.arn);
 
     await setQueuePolicy(sdk, rootSqs(), queue.url, queuePolicy(role.arn, 'sqs:SendMessage', queue.arn));
     await send(sdk, client, queue.url);
 
-    const scoped = await assumeRole(sts(), role.arn, 'scoped', { Policy: policy(allow('sqs:ReceiveMessage')) });
+    const scoped = await assumeRole(await assumerSts(server.url), role.arn, 'scoped', { Policy: policy(allow('sqs:ReceiveMessage')) });
     expectAccessDenied(await errorOf(send(sdk, sqsAs(sdk, server.url, scoped), queue.url)), scoped.arn, 'SendMessage', queue.arn);
 
     // AWS: a grant naming the session ARN itself is not limited by the session policy.
@@ -222,7 +233,7 @@ describe('GetCallerIdentity', () => {
     const user = await createUserWithKey(iam(), uniqueName('who'));
     expect(await whoAmI(server.url, user.credentials)).toEqual({ UserId: user.userId, Account: ACCOUNT, Arn: user.arn });
     const role = await createRole(trust(ROOT), undefined, '/deep/path/');
-    const session = await assumeRole(sts(), role.arn, 'who-session');
+    const session = await assumeRole(await assumerSts(server.url), role.arn, 'who-session');
     // AWS: the assumed-role ARN leaves out the role's path.
     expect(await whoAmI(server.url, session)).toEqual({
       UserId: `${role.roleId}:who-session`,
@@ -240,11 +251,11 @@ describe('GetCallerIdentity', () => {
 describe('requester identity (as SQS distinguishes callers)', () => {
   it('is one per role and session policy, whatever the RoleSessionName', async () => {
     const role = await createRole(trust(ROOT), policy(allow('sqs:*')));
-    const a = await assumeRole(sts(), role.arn, 'session-a');
-    const b = await assumeRole(sts(), role.arn, 'session-b');
-    const scoped = await assumeRole(sts(), role.arn, 'session-a', { Policy: policy(allow('sqs:SendMessage')) });
-    const scopedAgain = await assumeRole(sts(), role.arn, 'session-c', { Policy: policy(allow('sqs:SendMessage')) });
-    const other = await assumeRole(sts(), role.arn, 'session-d', { Policy: policy(allow('sqs:ReceiveMessage')) });
+    const a = await assumeRole(await assumerSts(server.url), role.arn, 'session-a');
+    const b = await assumeRole(await assumerSts(server.url), role.arn, 'session-b');
+    const scoped = await assumeRole(await assumerSts(server.url), role.arn, 'session-a', { Policy: policy(allow('sqs:SendMessage')) });
+    const scopedAgain = await assumeRole(await assumerSts(server.url), role.arn, 'session-c', { Policy: policy(allow('sqs:SendMessage')) });
+    const other = await assumeRole(await assumerSts(server.url), role.arn, 'session-d', { Policy: policy(allow('sqs:ReceiveMessage')) });
 
     const principal = (c: Credentials) => directory().principalFor(c.accessKeyId)!;
     expect(principal(a).arn).not.toBe(principal(b).arn);
@@ -254,7 +265,7 @@ describe('requester identity (as SQS distinguishes callers)', () => {
     expect(principal(other).requesterId).not.toBe(principal(scoped).requesterId);
 
     const otherRole = await createRole(trust(ROOT));
-    const elsewhere = await assumeRole(sts(), otherRole.arn, 'session-a');
+    const elsewhere = await assumeRole(await assumerSts(server.url), otherRole.arn, 'session-a');
     expect(principal(elsewhere).requesterId).not.toBe(principal(a).requesterId);
 
     const user = await createUserWithKey(iam(), uniqueName('req'));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/shared/clock.js';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { protocols, startTestServer, uniqueName, type TestServer } from '../../support/sealq.js';
-import { assumeRole, Iam, iamAs, sqsAs, stsAs, trust } from '../identity/helpers.js';
+import { assumeRole, assumerSts, Iam, iamAs, sqsAs, trust } from '../identity/helpers.js';
 import {
   REUSE_SECONDS,
   ROOT_ARN,
@@ -128,7 +128,7 @@ describe.each(protocols)('KMS calls made through SQS, over $name', ({ sdk }) => 
         PolicyDocument: grantPolicy(['kms:GenerateDataKey', 'kms:Decrypt'], [key.arn], ['sqs:SendMessage', 'sqs:ReceiveMessage'], q.arn),
       }),
     );
-    const sts = stsAs(server.url);
+    const sts = await assumerSts(server.url);
     const a = await assumeRole(sts, Role!.Arn!, 'session-a');
     const b = await assumeRole(sts, Role!.Arn!, 'session-b');
     const scoped = await assumeRole(sts, Role!.Arn!, 'session-c', { Policy: grantPolicy(['kms:*'], ['*'], ['sqs:*'], '*') });
