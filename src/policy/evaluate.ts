@@ -10,7 +10,7 @@ import {
   isCrossAccount,
   usesIdentityPolicies,
 } from './decision.js';
-import { emptyScan, isDirect, scanAll, scanPolicy } from './statements.js';
+import { emptyScan, isDirect, scanIdentitySide, scanPolicy } from './statements.js';
 import type { Decision, DecisionReason, NamedPolicy, RequestContext } from './types.js';
 
 export { evaluateKeyPolicy, type KeyGrant, type KeyPolicySet } from './key-policy.js';
@@ -33,15 +33,7 @@ export interface PolicySet {
 export function evaluate(request: RequestContext, policies: PolicySet): Decision {
   const lookup = contextLookup(request);
   const withIdentity = usesIdentityPolicies(request);
-  const identity = withIdentity ? scanAll(policies.identityPolicies, 'identity', request, lookup) : emptyScan();
-  const session =
-    withIdentity && policies.sessionPolicies?.length
-      ? scanAll(policies.sessionPolicies, 'session', request, lookup)
-      : undefined;
-  const boundary =
-    withIdentity && policies.permissionsBoundary
-      ? scanPolicy(policies.permissionsBoundary, 'boundary', request, lookup)
-      : undefined;
+  const { identity, session, boundary } = scanIdentitySide(policies, withIdentity, request, lookup);
   const resource = policies.resourcePolicy
     ? scanPolicy(policies.resourcePolicy, 'resource', request, lookup)
     : emptyScan();

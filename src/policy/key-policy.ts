@@ -10,7 +10,7 @@ import {
   isCrossAccount,
   usesIdentityPolicies,
 } from './decision.js';
-import { emptyScan, isDirect, scanAll, scanPolicy } from './statements.js';
+import { isDirect, scanIdentitySide, scanPolicy } from './statements.js';
 import type { Decision, NamedPolicy, RequestContext, StatementRef } from './types.js';
 
 /** A KMS grant: it only allows, for the grantee, the listed operations, under its constraints. */
@@ -70,15 +70,7 @@ function matchingGrants(grants: KeyGrant[] | undefined, request: RequestContext)
 export function evaluateKeyPolicy(request: RequestContext, policies: KeyPolicySet): Decision {
   const lookup = contextLookup(request);
   const withIdentity = usesIdentityPolicies(request);
-  const identity = withIdentity ? scanAll(policies.identityPolicies, 'identity', request, lookup) : emptyScan();
-  const session =
-    withIdentity && policies.sessionPolicies?.length
-      ? scanAll(policies.sessionPolicies, 'session', request, lookup)
-      : undefined;
-  const boundary =
-    withIdentity && policies.permissionsBoundary
-      ? scanPolicy(policies.permissionsBoundary, 'boundary', request, lookup)
-      : undefined;
+  const { identity, session, boundary } = scanIdentitySide(policies, withIdentity, request, lookup);
   const key = scanPolicy(policies.keyPolicy, 'key', request, lookup);
   const checked = checkedList([
     ['key', policies.keyPolicy],

@@ -55,3 +55,25 @@ export function scanAll(policies: NamedPolicy[] | undefined, kind: PolicyKind, r
 /** Grants that stand on their own: the requester's own ARN or service name, `*`, or NotPrincipal. */
 export const isDirect = (ref: StatementRef): boolean =>
   ref.principalMatch === 'exact' || ref.principalMatch === 'wildcard' || ref.principalMatch === 'not-principal';
+
+/** The caller's side of a request: its identity, session and boundary policies, each scanned. */
+export interface IdentityScans {
+  identity: PolicyScan;
+  session: PolicyScan | undefined;
+  boundary: PolicyScan | undefined;
+}
+
+/** Scans the caller's own policies; callers judged by the resource policy alone get none. */
+export function scanIdentitySide(
+  policies: { identityPolicies?: NamedPolicy[]; sessionPolicies?: NamedPolicy[]; permissionsBoundary?: NamedPolicy },
+  withIdentity: boolean,
+  request: RequestContext,
+  lookup: KeyLookup,
+): IdentityScans {
+  if (!withIdentity) return { identity: emptyScan(), session: undefined, boundary: undefined };
+  return {
+    identity: scanAll(policies.identityPolicies, 'identity', request, lookup),
+    session: policies.sessionPolicies?.length ? scanAll(policies.sessionPolicies, 'session', request, lookup) : undefined,
+    boundary: policies.permissionsBoundary ? scanPolicy(policies.permissionsBoundary, 'boundary', request, lookup) : undefined,
+  };
+}

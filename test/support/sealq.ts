@@ -163,3 +163,28 @@ export async function errorOf(promise: Promise<unknown>): Promise<WireError> {
 let counter = 0;
 /** A queue name no other test uses. */
 export const uniqueName = (prefix = 'q'): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`;
+
+/**
+ * Receives (and deletes) messages until `count` arrived or about `ms` passed. With `count` 0 it
+ * waits the whole time, to show that nothing arrives.
+ */
+export async function poll(c: { sqs: JsonSqs.SQSClient }, queueUrl: string, count = 1, ms = 5000): Promise<JsonSqs.Message[]> {
+  const got: JsonSqs.Message[] = [];
+  const end = Date.now() + ms;
+  while (Date.now() < end && (count === 0 || got.length < count)) {
+    const { Messages } = await c.sqs.send(
+      new JsonSqs.ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        WaitTimeSeconds: 1,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    for (const m of Messages ?? []) {
+      got.push(m);
+      await c.sqs.send(new JsonSqs.DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+    }
+  }
+  return got;
+}

@@ -21,6 +21,7 @@ import type {
   VisibilityOutcome,
 } from '../ports.js';
 import { pgMigrations } from './migrations.js';
+import { toMoveTask, type MoveTaskRow } from '../move-task-row.js';
 
 export interface PgOptions {
   /** e.g. postgres://user@host:5432/db */
@@ -41,20 +42,6 @@ interface QueueRow {
   created_at: number;
   last_modified_at: number;
   last_purged_at: number | null;
-}
-
-interface MoveTaskRow {
-  handle: string;
-  source_queue_id: number;
-  source_arn: string;
-  destination_arn: string | null;
-  max_messages_per_second: number | null;
-  status: MoveTaskRecord['status'];
-  moved: number;
-  to_move: number;
-  failure_reason: string | null;
-  started_at: number;
-  updated_at: number;
 }
 
 interface StateRow {
@@ -114,20 +101,6 @@ const toQueue = (row: QueueRow): QueueRecord => ({
   createdAt: row.created_at,
   lastModifiedAt: row.last_modified_at,
   lastPurgedAt: row.last_purged_at,
-});
-
-const toMoveTask = (row: MoveTaskRow): MoveTaskRecord => ({
-  handle: row.handle,
-  sourceQueueId: row.source_queue_id,
-  sourceArn: row.source_arn,
-  destinationArn: row.destination_arn,
-  maxMessagesPerSecond: row.max_messages_per_second,
-  status: row.status,
-  moved: row.moved,
-  toMove: row.to_move,
-  failureReason: row.failure_reason,
-  startedAt: row.started_at,
-  updatedAt: row.updated_at,
 });
 
 const keyBytes = (key: string): Buffer => Buffer.from(key, 'utf8');

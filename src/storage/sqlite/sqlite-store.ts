@@ -24,6 +24,7 @@ import { Checkpointer } from './checkpointer.js';
 import { ContentCache } from './content-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
+import { toMoveTask, type MoveTaskRow } from '../move-task-row.js';
 
 export interface SqliteOptions {
   /** Bytes of recently sent message content kept in memory for fast receives (default 16 MiB). */
@@ -49,22 +50,6 @@ interface QueueRow {
   last_modified_at: number;
   last_purged_at: number | null;
 }
-
-
-interface MoveTaskRow {
-  handle: string;
-  source_queue_id: number;
-  source_arn: string;
-  destination_arn: string | null;
-  max_messages_per_second: number | null;
-  status: MoveTaskRecord['status'];
-  moved: number;
-  to_move: number;
-  failure_reason: string | null;
-  started_at: number;
-  updated_at: number;
-}
-
 
 /** What changes after a message is sent; the rest comes from the content cache or CONTENT_COLUMNS. */
 const STATE_COLUMNS = `id, sent_at, visible_at, receive_count, first_received_at, group_id, dead_letter_source_arn`;
@@ -114,21 +99,6 @@ const toQueue = (row: QueueRow): QueueRecord => ({
   createdAt: row.created_at,
   lastModifiedAt: row.last_modified_at,
   lastPurgedAt: row.last_purged_at,
-});
-
-
-const toMoveTask = (row: MoveTaskRow): MoveTaskRecord => ({
-  handle: row.handle,
-  sourceQueueId: row.source_queue_id,
-  sourceArn: row.source_arn,
-  destinationArn: row.destination_arn,
-  maxMessagesPerSecond: row.max_messages_per_second,
-  status: row.status,
-  moved: row.moved,
-  toMove: row.to_move,
-  failureReason: row.failure_reason,
-  startedAt: row.started_at,
-  updatedAt: row.updated_at,
 });
 
 export class SqliteStore implements SqsStore {

@@ -10,6 +10,8 @@ import * as Sqs from '@aws-sdk/client-sqs';
 import type { EventDeliveryRecord } from '../../../src/services/events/events-service.js';
 import { errorOf, testCredentials, uniqueName, type TestServer } from '../../support/sealq.js';
 
+export { poll } from '../../support/sealq.js';
+
 export { Eb, Sqs, Kms, errorOf, uniqueName };
 
 export const ACCOUNT = '000000000000';
@@ -91,31 +93,6 @@ export async function putEvent(c: Clients, entry: Eb.PutEventsRequestEntry): Pro
   const out = await c.eb.send(new Eb.PutEventsCommand({ Entries: [entry] }));
   if (out.FailedEntryCount) throw new Error(`PutEvents failed: ${JSON.stringify(out.Entries)}`);
   return out.Entries![0].EventId!;
-}
-
-/**
- * Receives (and deletes) messages until `count` arrived or about `ms` passed. With `count` 0 it
- * waits the whole time, to show that nothing arrives.
- */
-export async function poll(c: Clients, queueUrl: string, count = 1, ms = 5000): Promise<Sqs.Message[]> {
-  const got: Sqs.Message[] = [];
-  const end = Date.now() + ms;
-  while (Date.now() < end && (count === 0 || got.length < count)) {
-    const { Messages } = await c.sqs.send(
-      new Sqs.ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        WaitTimeSeconds: 1,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    for (const m of Messages ?? []) {
-      got.push(m);
-      await c.sqs.send(new Sqs.DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
-    }
-  }
-  return got;
 }
 
 /** Waits (bounded) for the (`skip`+1)-th delivery record of `ruleArn` on the in-process server. */

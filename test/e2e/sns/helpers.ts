@@ -10,6 +10,8 @@ import * as Kms from '@aws-sdk/client-kms';
 import type { DeliveryRecord } from '../../../src/services/sns/sns-service.js';
 import { errorOf, testCredentials, uniqueName, type TestServer } from '../../support/sealq.js';
 
+export { poll } from '../../support/sealq.js';
+
 export { Sns, Sqs, Kms, errorOf, uniqueName };
 
 export const ACCOUNT = '000000000000';
@@ -83,31 +85,6 @@ export async function keyWith(c: Clients, serviceStatement?: Record<string, unkn
   if (serviceStatement) statements.push(serviceStatement);
   const { KeyMetadata } = await c.kms.send(new Kms.CreateKeyCommand({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
   return KeyMetadata!.Arn!;
-}
-
-/**
- * Receives (and deletes) messages until `count` arrived or about `ms` passed. With `count` 0 it
- * waits the whole time, to show that nothing arrives.
- */
-export async function poll(c: Clients, queueUrl: string, count = 1, ms = 5000): Promise<Sqs.Message[]> {
-  const got: Sqs.Message[] = [];
-  const end = Date.now() + ms;
-  while (Date.now() < end && (count === 0 || got.length < count)) {
-    const { Messages } = await c.sqs.send(
-      new Sqs.ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        WaitTimeSeconds: 1,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    for (const m of Messages ?? []) {
-      got.push(m);
-      await c.sqs.send(new Sqs.DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
-    }
-  }
-  return got;
 }
 
 /** Waits (bounded) for the (`skip`+1)-th delivery record of `subscriptionArn` on the in-process server. */
