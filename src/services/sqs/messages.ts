@@ -203,7 +203,8 @@ export class MessageOperations {
     const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
       const version = this.waiters.version(queue.record.id);
-      const messages = await this.receiveOnce(ctx, queue, max, visibility, view);
+      const scannedAt = this.clock.now();
+      const messages = await this.receiveOnce(ctx, queue, max, visibility, view, scannedAt);
       if (messages.length > 0) {
         // Others may be waiting for what this receive left behind.
         if (messages.length === max) this.waiters.notify(queue.record.id, 1);
@@ -212,7 +213,9 @@ export class MessageOperations {
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0 || signal.closed) return [];
-      const next = await this.store.nextVisibleAt(queue.record.id, this.clock.now());
+      // Ask from the instant the scan looked, not from now: a message that became visible in
+      // between (a timer can fire a little early) must still arm a wake-up, else it waits out the poll.
+      const next = await this.store.nextVisibleAt(queue.record.id, scannedAt);
       const waiting = this.waiters.wait(queue.record.id, remaining, version);
       if (next !== undefined) this.waiters.wakeAt(queue.record.id, next, this.clock.now());
       const woken = await waiting;
@@ -231,8 +234,8 @@ export class MessageOperations {
     max: number,
     visibilitySeconds: number | undefined,
     view: MessageView,
+    now = this.clock.now(),
   ): Promise<ReceivedMessage[]> {
-    const now = this.clock.now();
     const visibleUntil = now + (visibilitySeconds ?? queue.settings.visibilityTimeoutSeconds) * 1000;
     const redrive = queue.settings.redrive;
     const target = redrive ? this.queues.byArn(redrive.deadLetterTargetArn) : undefined;
