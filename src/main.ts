@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { CallerContext } from './http/pipeline.js';
@@ -19,7 +21,8 @@ import { implementedIamActions } from './services/iam/iam-service.js';
 import { startIdentity, type Identity } from './services/identity.js';
 import { SqsService } from './services/sqs/sqs-service.js';
 import { systemClock, type Clock } from './shared/clock.js';
-import type { IdentityStore, SqsStore } from './storage/ports.js';
+import type { ClusterBus, IdentityStore, SqsStore } from './storage/ports.js';
+import { followCluster, joinSqsToCluster } from './services/cluster-sync.js';
 import { PgStore } from './storage/postgres/pg-store.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
 import { Metrics } from './observability/metrics.js';
@@ -68,7 +71,19 @@ async function openStore(config: Config): Promise<ServerStore> {
   return PgStore.open({ connectionString: config.storage, schema: config.storageSchema, poolSize: config.storagePoolSize });
 }
 
-async function startServices(config: Config, store: ServerStore, clock: Clock, metrics: Metrics): Promise<Services> {
+/** Several nodes may share a PostgreSQL database: they follow one another through its change feed. */
+async function openClusterBus(store: ServerStore): Promise<ClusterBus | undefined> {
+  if (!(store instanceof PgStore)) return undefined;
+  return store.openClusterBus(`${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`);
+}
+
+async function startServices(
+  config: Config,
+  store: ServerStore,
+  clock: Clock,
+  metrics: Metrics,
+  bus: ClusterBus | undefined,
+): Promise<Services> {
   const identity = await startIdentity(config, store.identity(), clock);
   const kmsAudit = identity.kms.onCall;
   identity.kms.onCall = (record) => {
@@ -76,6 +91,7 @@ async function startServices(config: Config, store: ServerStore, clock: Clock, m
     metrics.kmsCall(record.operation, record.keyArn, record.principal, record.errorCode);
   };
   const sqs = new SqsService(store, clock, config.region, identity.authorizer, identity.kms, metrics);
+  if (bus) joinSqsToCluster(sqs, bus);
   await sqs.start();
   const iam = new QueryService<CallerContext>(iamModel, identity.iam, implementedIamActions, (ctx, action, input) =>
     authorizeIam(identity.authorizer, ctx, action, input, identity.directory),
@@ -94,6 +110,7 @@ async function startServices(config: Config, store: ServerStore, clock: Clock, m
   snsCore.onDelivery = (record) => metrics.delivery('sns', record.outcome, record.errorCode);
   const sns = new QueryService<SnsContext>(snsModel, snsCore, implementedSnsActions);
   const eventsCore = new EventsService(store.identity(), () => sqs, identity.authorizer, clock, config.region);
+  eventsCore.lease = (name, ttlMs) => store.tryLease(name, sqs.nodeId, clock.now(), ttlMs);
   await eventsCore.load();
   eventsCore.onDelivery = (record) => metrics.delivery('events', record.outcome, record.errorCode);
   const events = new JsonService<CallerContext>(eventsModel, eventsCore, implementedEventsActions);
@@ -113,8 +130,27 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
       services.sqs.queues.all().map(async (q) => ({ queue: q.record.name, ...(await store.countMessages(q.record.id, clock.now())) })),
     ),
   );
+  let bus: ClusterBus | undefined;
   try {
-    services = await startServices(config, store, clock, metrics);
+    bus = await openClusterBus(store);
+    services = await startServices(config, store, clock, metrics, bus);
+    if (bus) {
+      followCluster(
+        bus,
+        {
+          sqs: () => services.sqs,
+          entityCaches: () => [services.identity.directory, services.identity.keys, services.snsCore, services.eventsCore],
+          identityStore: store.identity(),
+          reloadAll: async () => {
+            await services.identity.reload();
+            await services.sqs.reloadQueues();
+            await services.snsCore.load();
+            await services.eventsCore.reload();
+          },
+        },
+        (error) => logger.error({ err: error }, 'cluster feed: could not apply a change from another node'),
+      );
+    }
   } catch (error) {
     // A bad bootstrap file must not leave the database open behind it.
     await store.close();
@@ -172,7 +208,7 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
       services.sqs.stop();
       services.eventsCore.stop();
       await store.reset();
-      services = await startServices(config, store, clock, metrics);
+      services = await startServices(config, store, clock, metrics, bus);
     },
   };
   const server = createHttpFront(deps);

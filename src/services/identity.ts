@@ -8,7 +8,7 @@ import { IamService } from './iam/iam-service.js';
 import { IdentityDirectory } from './iam/identity-directory.js';
 import { rootCredentials, type RootCredentials } from './iam/root-credentials.js';
 import { StsService } from './sts/sts-service.js';
-import { loadRootKey, sealMaterial, unsealMaterial, type RootKey } from './kms/crypto.js';
+import { checkRootKey, loadRootKey, sealMaterial, unsealMaterial, type RootKey } from './kms/crypto.js';
 import { KeyAuthorizer } from './kms/key-access.js';
 import { KeyDirectory } from './kms/keys.js';
 import { KmsService } from './kms/kms-service.js';
@@ -18,6 +18,8 @@ import { KmsAuditLog } from './kms/metering.js';
 export interface Identity {
   directory: IdentityDirectory;
   kms: KmsService;
+  /** The KMS keys and aliases in memory (the cluster feed updates them). */
+  keys: KeyDirectory;
   kmsAudit: KmsAuditLog;
   rootKey: RootKey;
   authenticator: Authenticator;
@@ -25,10 +27,13 @@ export interface Identity {
   iam: IamService;
   sts: StsService;
   root: RootCredentials;
+  /** Re-reads every identity document and KMS key (the cluster feed was interrupted). */
+  reload(): Promise<void>;
 }
 
 export async function startIdentity(config: Config, store: IdentityStore, clock: Clock): Promise<Identity> {
   const kmsRootKey = loadRootKey({ base64: config.rootKey, file: config.rootKeyFile, dataDir: config.dataDir });
+  await checkRootKey(store, kmsRootKey.key);
   // IAM secrets and session secrets are stored sealed under the root key: a verifier needs the
   // secret itself, but the disk never holds it in clear.
   const directory = new IdentityDirectory(store, clock, {
@@ -43,7 +48,9 @@ export async function startIdentity(config: Config, store: IdentityStore, clock:
     secretAccessKey: config.rootSecretAccessKey,
   });
   // Root keys live in memory only: their source of truth is the configuration or the key file.
-  directory.keys.set(root.accessKeyId, rootKey(config.accountId, root.accessKeyId, root.secretAccessKey, now));
+  const rememberRoot = () =>
+    directory.keys.set(root.accessKeyId, rootKey(config.accountId, root.accessKeyId, root.secretAccessKey, now));
+  rememberRoot();
   await applyBootstrap(directory, config.accounts);
   const authorizer = new PolicyAuthorizer(directory, clock);
   const keys = new KeyDirectory(store);
@@ -55,6 +62,7 @@ export async function startIdentity(config: Config, store: IdentityStore, clock:
   return {
     directory,
     kms,
+    keys,
     kmsAudit,
     rootKey: kmsRootKey,
     authenticator: new Authenticator(directory, config.auth, config.accountId),
@@ -62,5 +70,10 @@ export async function startIdentity(config: Config, store: IdentityStore, clock:
     iam: new IamService(directory),
     sts: new StsService(directory, authorizer),
     root,
+    reload: async () => {
+      await directory.load();
+      rememberRoot();
+      await keys.load();
+    },
   };
 }

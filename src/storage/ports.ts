@@ -196,6 +196,13 @@ export interface SqsStore {
   reset(): Promise<void>;
   /** Housekeeping: drops expired dedup entries; returns how many. */
   sweepDeduplication(now: number): Promise<number>;
+  /**
+   * Claims (or renews) the lease `name` for `holder` until `now + ttlMs`; true when `holder` has
+   * it. A lease held by another holder is taken over only once it has expired. Background work
+   * (sweeps, move tasks, schedules) runs under a lease, so on a database several nodes share it
+   * runs on one node at a time, and moves to another node when its holder dies.
+   */
+  tryLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -213,6 +220,32 @@ export interface IdentityEntity {
 
 export interface IdentityStore {
   listEntities(): Promise<IdentityEntity[]>;
+  getEntity(kind: string, id: string): Promise<IdentityEntity | undefined>;
   putEntity(entity: IdentityEntity): Promise<void>;
   deleteEntity(kind: string, id: string): Promise<void>;
+}
+
+/**
+ * What one node tells the others sharing its database, so their in-memory views follow: a queue
+ * record changed, an identity document changed, or a queue has messages a waiting receiver may
+ * take. Carries ids only; a node re-reads what changed from the database.
+ */
+export type ClusterEvent =
+  | { type: 'queue'; queueId: number }
+  | { type: 'entity'; kind: string; id: string }
+  | { type: 'messages'; queueId: number };
+
+export interface ClusterListener {
+  /** An event another node published (a node never hears its own). */
+  event(event: ClusterEvent): void;
+  /** The feed was interrupted and is back: events may have been missed, so re-read everything. */
+  resync(): void;
+}
+
+/** The change feed between nodes on one database. Publishing never waits and never throws. */
+export interface ClusterBus {
+  readonly nodeId: string;
+  publish(event: ClusterEvent): void;
+  subscribe(listener: ClusterListener): void;
+  close(): Promise<void>;
 }

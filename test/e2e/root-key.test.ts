@@ -56,4 +56,29 @@ describe('sealq root-key rotate', () => {
     expect(sealq.identity.directory.credentials(accessKey.accessKeyId)?.secretAccessKey).toBe(accessKey.secretAccessKey);
     await sealq.close();
   });
+
+  it('refuses to start on data sealed under another root key, and says why', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'sealq-rootkey-other-'));
+    const withKey = (key: Buffer) =>
+      loadConfig({
+        flags: {
+          port: '0',
+          'data-dir': other,
+          'log-level': 'silent',
+          'root-key': key.toString('base64'),
+          'root-access-key-id': testCredentials.accessKeyId,
+          'root-secret-access-key': testCredentials.secretAccessKey,
+        },
+      });
+    try {
+      const first = await startSealq(withKey(Buffer.alloc(32, 1)));
+      await first.close();
+      await expect(startSealq(withKey(Buffer.alloc(32, 2)))).rejects.toThrow(/same root key/);
+      // The right key still opens it.
+      const again = await startSealq(withKey(Buffer.alloc(32, 1)));
+      await again.close();
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArn } from '../../shared/arn.js';
 import { AwsError, type AwsErrorSpec } from '../../shared/aws-error.js';
 import type { Clock } from '../../shared/clock.js';
-import type { IdentityStore } from '../../storage/ports.js';
+import type { IdentityEntity, IdentityStore } from '../../storage/ports.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import { servicePrincipal, type Principal } from '../iam/entities.js';
 import type { SqsService } from '../sqs/sqs-service.js';
@@ -63,6 +63,9 @@ export interface EventDeliveryRecord {
 
 const DEFAULT_RETRY = { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 };
 
+/** How long the scheduler lease outlives its holder; renewed every second while it runs. */
+const SCHEDULER_LEASE_MS = 5000;
+
 /**
  * EventBridge with SQS targets. Matching events are delivered through `SqsService.deliver` as
  * `events.amazonaws.com` with aws:SourceArn = the rule's ARN. Permission failures skip retries and
@@ -74,6 +77,11 @@ export class EventsService {
   readonly deliveries: EventDeliveryRecord[] = [];
   onDelivery: (record: EventDeliveryRecord) => void = () => undefined;
   private scheduler: NodeJS.Timeout | undefined;
+  /**
+   * Claims the right to fire schedules for a while. Nodes sharing a database each run this
+   * service; only the lease holder fires, so a rule fires once per period, not once per node.
+   */
+  lease: (name: string, ttlMs: number) => Promise<boolean> = async () => true;
 
   constructor(
     private readonly store: IdentityStore,
@@ -84,12 +92,28 @@ export class EventsService {
   ) {}
 
   async load(): Promise<void> {
-    for (const e of await this.store.listEntities()) {
-      if (e.kind === 'events-bus') this.buses.set(e.id, e.value as Bus);
-      if (e.kind === 'events-rule') this.rules.set(e.id, e.value as Rule);
-    }
-    this.scheduler = setInterval(() => this.runSchedules(), 1000);
+    await this.reload();
+    this.scheduler ??= setInterval(() => void this.runSchedulesUnderLease(), 1000);
     this.scheduler.unref();
+  }
+
+  /** Re-reads every bus and rule (after the cluster feed was interrupted). */
+  async reload(): Promise<void> {
+    this.buses.clear();
+    this.rules.clear();
+    for (const e of await this.store.listEntities()) this.absorb(e);
+  }
+
+  /** Takes in one stored entity (at load, or when another node changed it); ignores other kinds. */
+  absorb(e: IdentityEntity): void {
+    if (e.kind === 'events-bus') this.buses.set(e.id, e.value as Bus);
+    if (e.kind === 'events-rule') this.rules.set(e.id, e.value as Rule);
+  }
+
+  /** Drops an entity another node deleted. */
+  forget(kind: string, id: string): void {
+    if (kind === 'events-bus') this.buses.delete(id);
+    if (kind === 'events-rule') this.rules.delete(id);
   }
 
   stop(): void {
@@ -367,6 +391,13 @@ export class EventsService {
       if (!matchesEventPattern(parseEventPattern(rule.eventPattern), event)) continue;
       for (const target of rule.targets) setImmediate(() => void this.deliver(rule, target, event, 0, this.clock.now()));
     }
+  }
+
+  private async runSchedulesUnderLease(): Promise<void> {
+    const scheduled = [...this.rules.values()].some((r) => r.state === 'ENABLED' && r.scheduleExpression);
+    if (!scheduled) return;
+    if (!(await this.lease('events-scheduler', SCHEDULER_LEASE_MS).catch(() => false))) return;
+    this.runSchedules();
   }
 
   private runSchedules(): void {

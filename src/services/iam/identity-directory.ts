@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
-import type { IdentityStore } from '../../storage/ports.js';
+import type { IdentityEntity, IdentityStore } from '../../storage/ports.js';
 import type {
   AccessKeyEntity,
   AccountEntity,
@@ -55,36 +55,37 @@ export class IdentityDirectory {
 
   async load(): Promise<void> {
     for (const map of [this.accounts, this.users, this.roles, this.groups, this.policies, this.keys, this.sessions]) map.clear();
-    for (const e of await this.store.listEntities()) {
-      const v = e.value as never;
-      switch (e.kind as Kind) {
-        case 'account':
-          this.accounts.set(e.id, v);
-          break;
-        case 'user':
-          this.users.set(e.id, v);
-          break;
-        case 'role':
-          this.roles.set(e.id, v);
-          break;
-        case 'group':
-          this.groups.set(e.id, v);
-          break;
-        case 'policy':
-          this.policies.set(e.id, v);
-          break;
-        case 'key': {
-          const k = v as AccessKeyEntity;
-          this.keys.set(e.id, { ...k, secretAccessKey: this.secrets.open(k.secretAccessKey, e.id) });
-          break;
-        }
-        case 'session': {
-          const x = v as SessionEntity;
-          this.sessions.set(e.id, { ...x, secretAccessKey: this.secrets.open(x.secretAccessKey, e.id) });
-          break;
-        }
-      }
+    for (const e of await this.store.listEntities()) this.absorb(e);
+  }
+
+  private mapOf(kind: string): Map<string, unknown> | undefined {
+    const maps: Record<Kind, Map<string, unknown>> = {
+      account: this.accounts,
+      user: this.users,
+      role: this.roles,
+      group: this.groups,
+      policy: this.policies,
+      key: this.keys,
+      session: this.sessions,
+    };
+    return Object.hasOwn(maps, kind) ? maps[kind as Kind] : undefined;
+  }
+
+  /** Takes in one stored entity (at load, or when another node changed it); ignores other kinds. */
+  absorb(e: IdentityEntity): void {
+    const map = this.mapOf(e.kind);
+    if (!map) return;
+    if (e.kind === 'key' || e.kind === 'session') {
+      const sealed = e.value as AccessKeyEntity | SessionEntity;
+      map.set(e.id, { ...sealed, secretAccessKey: this.secrets.open(sealed.secretAccessKey, e.id) });
+    } else {
+      map.set(e.id, e.value);
     }
+  }
+
+  /** Drops an entity another node deleted. */
+  forget(kind: string, id: string): void {
+    this.mapOf(kind)?.delete(id);
   }
 
   // Writes: memory first (so the next request sees it), then the store.

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { IdentityStore } from '../../storage/ports.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -120,4 +121,27 @@ export function decryptBlob(material: Buffer, blob: Buffer, context?: Record<str
   const iv = blob.subarray(24, 24 + IV_BYTES);
   const tag = blob.subarray(24 + IV_BYTES, 24 + IV_BYTES + TAG_BYTES);
   return open(material, iv, tag, blob.subarray(24 + IV_BYTES + TAG_BYTES), Buffer.concat([header, contextBytes(context)]));
+}
+
+/**
+ * A known value sealed under the root key and kept with the data, so a node started with another
+ * root key (say, a second node that generated its own) refuses to start instead of failing later
+ * on every key it cannot open.
+ */
+export const ROOT_KEY_CHECK = { kind: 'root-key-check', id: 'root', aad: 'arn:sealq:root-key-check' } as const;
+
+export async function checkRootKey(store: IdentityStore, root: Buffer): Promise<void> {
+  const stored = await store.getEntity(ROOT_KEY_CHECK.kind, ROOT_KEY_CHECK.id);
+  if (!stored) {
+    const value = sealMaterial(root, Buffer.from('sealq root key check'), ROOT_KEY_CHECK.aad, 1);
+    await store.putEntity({ kind: ROOT_KEY_CHECK.kind, id: ROOT_KEY_CHECK.id, accountId: '', value });
+    return;
+  }
+  try {
+    unsealMaterial(root, stored.value as string, ROOT_KEY_CHECK.aad, 1);
+  } catch {
+    throw new Error(
+      'the root key does not open the data in this store: every node on a shared database must be given the same root key (SEALQ_ROOT_KEY or --root-key-file)',
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import type { KeyGrant } from '../../policy/index.js';
-import type { IdentityStore } from '../../storage/ports.js';
+import type { IdentityEntity, IdentityStore } from '../../storage/ports.js';
 
 /** A KMS key as sealq keeps it. Times are epoch milliseconds. */
 export interface KmsKey {
@@ -42,11 +42,20 @@ export class KeyDirectory {
   async load(): Promise<void> {
     this.keys.clear();
     this.aliases.clear();
-    for (const e of await this.store.listEntities()) {
-      if (e.kind === 'kms-key') this.keys.set(e.id, e.value as KmsKey);
-      else if (e.kind === 'kms-alias') this.aliases.set(e.id, e.value as KmsAlias);
-      else if (e.kind === 'kms-owned-key') this.owned = e.value as string;
-    }
+    for (const e of await this.store.listEntities()) this.absorb(e);
+  }
+
+  /** Takes in one stored entity (at load, or when another node changed it); ignores other kinds. */
+  absorb(e: IdentityEntity): void {
+    if (e.kind === 'kms-key') this.keys.set(e.id, e.value as KmsKey);
+    else if (e.kind === 'kms-alias') this.aliases.set(e.id, e.value as KmsAlias);
+    else if (e.kind === 'kms-owned-key') this.owned = e.value as string;
+  }
+
+  /** Drops an entity another node deleted. */
+  forget(kind: string, id: string): void {
+    if (kind === 'kms-key') this.keys.delete(id);
+    else if (kind === 'kms-alias') this.aliases.delete(id);
   }
 
   async saveKey(key: KmsKey): Promise<void> {

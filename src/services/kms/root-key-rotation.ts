@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IdentityStore } from '../../storage/ports.js';
-import { sealMaterial, unsealMaterial } from './crypto.js';
+import { ROOT_KEY_CHECK, sealMaterial, unsealMaterial } from './crypto.js';
 import type { KmsKey } from './keys.js';
 
 const OWNED_ARN = 'arn:sealq:sqs-owned-key';
@@ -19,7 +19,7 @@ export async function resealUnderNewRootKey(
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<Buffer> {
   const newRoot = randomBytes(32);
-  const sealedKinds = new Set(['kms-key', 'kms-owned-key', 'key', 'session', 'sns-signing']);
+  const sealedKinds = new Set(['kms-key', 'kms-owned-key', 'key', 'session', 'sns-signing', ROOT_KEY_CHECK.kind]);
   const entities = (await store.listEntities()).filter((e) => sealedKinds.has(e.kind));
   const reseal = (sealed: string, aad: string) => sealMaterial(newRoot, unsealMaterial(oldRoot, sealed, aad, 1), aad, 1);
   let done = 0;
@@ -31,6 +31,8 @@ export async function resealUnderNewRootKey(
     } else if (e.kind === 'sns-signing') {
       const v = e.value as { sealed: string; certificate: string };
       await store.putEntity({ ...e, value: { ...v, sealed: reseal(v.sealed, 'arn:sealq:sns-signing-key') } });
+    } else if (e.kind === ROOT_KEY_CHECK.kind) {
+      await store.putEntity({ ...e, value: reseal(e.value as string, ROOT_KEY_CHECK.aad) });
     } else if (e.kind === 'kms-owned-key') {
       const material = unsealMaterial(oldRoot, e.value as string, OWNED_ARN, 1);
       await store.putEntity({ ...e, value: sealMaterial(newRoot, material, OWNED_ARN, 1) });

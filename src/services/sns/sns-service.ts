@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AwsError, type AwsErrorSpec } from '../../shared/aws-error.js';
 import { parseArn } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
-import type { IdentityStore } from '../../storage/ports.js';
+import type { IdentityEntity, IdentityStore } from '../../storage/ports.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import { servicePrincipal, type Principal } from '../iam/entities.js';
 import type { SqsService } from '../sqs/sqs-service.js';
@@ -102,10 +102,21 @@ export class SnsService {
   }
 
   async load(): Promise<void> {
-    for (const e of await this.store.listEntities()) {
-      if (e.kind === 'sns-topic') this.topics.set(e.id, e.value as Topic);
-      if (e.kind === 'sns-subscription') this.subscriptions.set(e.id, e.value as Subscription);
-    }
+    this.topics.clear();
+    this.subscriptions.clear();
+    for (const e of await this.store.listEntities()) this.absorb(e);
+  }
+
+  /** Takes in one stored entity (at load, or when another node changed it); ignores other kinds. */
+  absorb(e: IdentityEntity): void {
+    if (e.kind === 'sns-topic') this.topics.set(e.id, e.value as Topic);
+    if (e.kind === 'sns-subscription') this.subscriptions.set(e.id, e.value as Subscription);
+  }
+
+  /** Drops an entity another node deleted. */
+  forget(kind: string, id: string): void {
+    if (kind === 'sns-topic') this.topics.delete(id);
+    if (kind === 'sns-subscription') this.subscriptions.delete(id);
   }
 
   private saveTopic(t: Topic) {

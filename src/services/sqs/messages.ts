@@ -144,7 +144,7 @@ export class MessageOperations {
     });
     const outcomes = await this.store.insertMessages(queue.record.id, rows, now);
     this.metrics.message(queue.record.name, 'sent', outcomes.filter((o) => o.kind === 'inserted').length);
-    this.waiters.notify(queue.record.id, rows.length);
+    this.waiters.announce(queue.record.id, rows.length);
     if (latestVisibleAt > now) this.waiters.wakeAt(queue.record.id, latestVisibleAt, now);
     return outcomes.map((outcome, i) => {
       const m = messages[i];
@@ -254,7 +254,7 @@ export class MessageOperations {
     view.receivedAt = now;
     this.metrics.message(queue.record.name, 'received', result.messages.length);
     this.metrics.message(queue.record.name, 'moved_to_dlq', result.movedToDeadLetter);
-    if (result.movedToDeadLetter > 0 && target) this.waiters.notify(target.record.id, result.movedToDeadLetter);
+    if (result.movedToDeadLetter > 0 && target) this.waiters.announce(target.record.id, result.movedToDeadLetter);
     if (result.messages.length > 0 && this.waiters.hasWaiters(queue.record.id)) {
       this.waiters.wakeAt(queue.record.id, visibleUntil, now);
     }
@@ -396,7 +396,7 @@ export class MessageOperations {
     if (outcome === 'missing' || outcome === 'stale-receipt') {
       throw sqsErrors.notAvailableForVisibilityChange(receiptHandle);
     }
-    if (visibilityTimeout === 0) this.waiters.notify(queue.record.id, 1);
+    if (visibilityTimeout === 0) this.waiters.announce(queue.record.id, 1);
     else this.waiters.wakeAt(queue.record.id, visibleAt, now);
   }
 

@@ -9,6 +9,10 @@ import type { MoveTaskView } from './types.js';
 import type { Waiters } from './waiters.js';
 
 const TICK_MS = 100;
+/** How often an idle node looks for running tasks without a driver. */
+const SCOUT_MS = 2000;
+/** How long a task's lease outlives its last renewal (renewed every tick). */
+const LEASE_MS = 3000;
 /** Messages moved per second when the task sets no rate. */
 const DEFAULT_RATE = 1000;
 
@@ -25,22 +29,43 @@ export class MoveTasks {
   /** Tasks cancelled while a pass over them may be under way: that pass must not finish them. */
   private cancelled = new Set<string>();
   private running = false;
+  /** Looks now and then for running tasks nobody drives (started elsewhere, or their node died). */
+  private scout: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly store: SqsStore,
     private readonly clock: Clock,
     private readonly queues: QueueDirectory,
     private readonly waiters: Waiters,
+    private readonly nodeId: () => string,
   ) {}
 
   start(): void {
+    if (this.stopped) return;
     this.timer ??= setInterval(() => void this.tick(), TICK_MS);
     this.timer.unref();
+    this.scout ??= setInterval(() => void this.lookForTasks(), SCOUT_MS);
+    this.scout.unref();
   }
 
   stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.scout) clearInterval(this.scout);
+    this.timer = undefined;
+    this.scout = undefined;
+  }
+
+  private pause(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  private async lookForTasks(): Promise<void> {
+    if (this.timer) return;
+    const tasks = await this.store.listMoveTasks().catch(() => []);
+    if (tasks.some((t) => t.status === 'RUNNING')) this.start();
   }
 
   async startTask(sourceArn: string, destinationArn: string | undefined, rate: number | undefined): Promise<string> {
@@ -134,8 +159,14 @@ export class MoveTasks {
     this.running = true;
     try {
       const tasks = (await this.store.listMoveTasks()).filter((t) => t.status === 'RUNNING');
-      if (tasks.length === 0) this.stop();
-      for (const task of tasks) await this.advance(task);
+      if (tasks.length === 0) this.pause();
+      for (const task of tasks) {
+        // One node drives a task at a time; if it dies, its lease runs out and another takes over.
+        const leased = await this.store.tryLease(`move-task:${task.handle}`, this.nodeId(), this.clock.now(), LEASE_MS);
+        if (leased) await this.advance(task);
+      }
+    } catch {
+      // A storage hiccup: the next tick tries again.
     } finally {
       this.running = false;
     }
@@ -165,7 +196,7 @@ export class MoveTasks {
       now,
       expiredAtOrBefore: now - source.settings.messageRetentionSeconds * 1000,
     });
-    for (const id of result.destinationQueueIds) this.waiters.notify(id);
+    for (const id of result.destinationQueueIds) this.waiters.announce(id);
     const moved = task.moved + result.moved;
     if (result.unknownSources.length > 0 && result.moved === 0) {
       return this.finish({ ...task, moved }, 'FAILED', 'AWS.SimpleQueueService.NonExistentQueue');
@@ -190,8 +221,9 @@ export class MoveTasks {
   private async finish(task: MoveTaskRecord, status: 'COMPLETED' | 'FAILED', reason: string | null): Promise<void> {
     this.lastTick.delete(task.handle);
     this.credit.delete(task.handle);
-    if (this.cancelled.has(task.handle)) {
-      // Cancelled meanwhile: keep CANCELLED, record what this pass moved.
+    // Cancelled meanwhile, here or through another node: keep CANCELLED, record what this pass moved.
+    const stored = await this.store.getMoveTask(task.handle);
+    if (this.cancelled.has(task.handle) || (stored && stored.status !== 'RUNNING')) {
       await this.store.updateMoveTask(task.handle, { moved: task.moved, updatedAt: this.clock.now() });
       return;
     }

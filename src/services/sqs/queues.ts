@@ -163,6 +163,17 @@ export class QueueDirectory {
     return { exists: !!queue, fifo: !!queue?.record.fifo, redriveAllow: queue?.settings.redriveAllow ?? null };
   }
 
+  /**
+   * Re-reads one queue after another node changed it (created, updated or deleted it); returns
+   * the queue as it is now, or undefined once it is gone.
+   */
+  async refresh(id: number): Promise<Queue | undefined> {
+    const record = await this.store.getQueueById(id);
+    const known = this.byId.get(id);
+    if (known) this.forget(known);
+    return record ? this.remember(record) : undefined;
+  }
+
   async delete(queue: Queue): Promise<void> {
     await this.store.deleteQueue(queue.record.id, this.clock.now());
     this.forget(queue);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { SqsStore } from '../../storage/ports.js';
 import { sqsErrors } from './errors.js';
@@ -27,6 +28,8 @@ export interface QueueUrlPage {
   nextToken?: string;
 }
 
+const HOUSEKEEPING_MS = 60_000;
+
 /**
  * The SQS core: every operation with camelCase, already-decoded input. Knows nothing of wire
  * protocols; throws AwsErrors from the catalogue.
@@ -37,6 +40,8 @@ export class SqsService {
   readonly moveTasks: MoveTasks;
   private readonly shutdown = { closed: false };
   private housekeepingTimer: NodeJS.Timeout | undefined;
+  /** Who holds this node's leases on shared background work; unique per process. */
+  nodeId: string = randomUUID();
 
   private readonly access: QueueAccess;
 
@@ -58,14 +63,33 @@ export class SqsService {
       new MessageEncryption(kms, clock, region, metrics),
       metrics,
     );
-    this.moveTasks = new MoveTasks(store, clock, this.queues, this.messages.waiters);
+    this.moveTasks = new MoveTasks(store, clock, this.queues, this.messages.waiters, () => this.nodeId);
   }
 
   async start(): Promise<void> {
     await this.queues.load();
     this.moveTasks.start();
-    this.housekeepingTimer = setInterval(() => void this.housekeeping().catch(() => undefined), 60_000);
+    this.housekeepingTimer = setInterval(() => void this.housekeepingUnderLease().catch(() => undefined), HOUSEKEEPING_MS);
     this.housekeepingTimer.unref();
+  }
+
+  /** Nodes sharing a database each run this timer; the lease lets one of them sweep at a time. */
+  private async housekeepingUnderLease(): Promise<void> {
+    const leased = await this.store.tryLease('housekeeping', this.nodeId, this.clock.now(), 3 * HOUSEKEEPING_MS);
+    if (leased) await this.housekeeping();
+  }
+
+  /** Another node changed this queue: re-read it, and let receivers waiting on it look again. */
+  async refreshQueue(queueId: number): Promise<void> {
+    await this.queues.refresh(queueId);
+    this.messages.waiters.notify(queueId);
+  }
+
+  /** Re-reads every queue (the cluster feed was interrupted, so changes may have been missed). */
+  async reloadQueues(): Promise<void> {
+    const before = this.queues.all().map((q) => q.record.id);
+    await this.queues.load();
+    for (const id of before) if (!this.queues.byStorageId(id)) this.messages.waiters.notify(id);
   }
 
   /** Drops messages past their queue's retention period and expired deduplication entries. */

@@ -14,6 +14,12 @@ export class Waiters {
   private readonly versions = new Map<number, number>();
   private closed = false;
 
+  /**
+   * Tells receivers elsewhere (other nodes on the same database) that a queue has new messages.
+   * Set by the composition root when the node is part of a cluster.
+   */
+  broadcast: (queueId: number) => void = () => undefined;
+
   version(queueId: number): number {
     return this.versions.get(queueId) ?? 0;
   }
@@ -54,6 +60,12 @@ export class Waiters {
     const woken = list.splice(0, count);
     if (list.length === 0) this.byQueue.delete(queueId);
     for (const w of woken) w.wake(true);
+  }
+
+  /** Messages became available in the queue here: wakes local receivers and tells other nodes. */
+  announce(queueId: number, count = Infinity): void {
+    this.notify(queueId, count);
+    this.broadcast(queueId);
   }
 
   /** Arranges a wake-up when a hidden message becomes visible at `at` (epoch ms, per `now`). */

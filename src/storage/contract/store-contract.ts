@@ -1030,6 +1030,31 @@ export function describeStoreContract(engineName: string, open: () => Promise<St
       });
     });
 
+    describe('tryLease', () => {
+      it('gives a free lease to the first holder, renews it for that holder, and refuses others until it expires', async () => {
+        expect(await store.tryLease('sweep', 'node-a', T0, 10 * SECOND)).toBe(true);
+        expect(await store.tryLease('sweep', 'node-b', T0 + SECOND, 10 * SECOND)).toBe(false);
+        // Renewal pushes the expiry out: still refused where the first grant would have lapsed.
+        expect(await store.tryLease('sweep', 'node-a', T0 + 5 * SECOND, 10 * SECOND)).toBe(true);
+        expect(await store.tryLease('sweep', 'node-b', T0 + 14 * SECOND, 10 * SECOND)).toBe(false);
+        // Expired (the boundary included): another holder takes it over, and the old one is out.
+        expect(await store.tryLease('sweep', 'node-b', T0 + 15 * SECOND, 10 * SECOND)).toBe(true);
+        expect(await store.tryLease('sweep', 'node-a', T0 + 16 * SECOND, 10 * SECOND)).toBe(false);
+      });
+
+      it('keeps leases of different names apart', async () => {
+        expect(await store.tryLease('move-task:a', 'node-a', T0, SECOND)).toBe(true);
+        expect(await store.tryLease('move-task:b', 'node-b', T0, SECOND)).toBe(true);
+        expect(await store.tryLease('move-task:a', 'node-b', T0, SECOND)).toBe(false);
+      });
+
+      it('grants a contested lease to exactly one of many concurrent claimants', async () => {
+        const holders = Array.from({ length: 8 }, (_, i) => `node-${i}`);
+        const granted = await Promise.all(holders.map((h) => store.tryLease('contested', h, T0, SECOND)));
+        expect(granted.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
     describe('reset', () => {
       it('wipes queues, messages, deduplication, move tasks and deletion markers', async () => {
         const q = await createQueue('q.fifo', { fifo: true });

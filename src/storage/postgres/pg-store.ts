@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, QueryResultRow } from 'pg';
 import { randomToken48 } from '../../shared/ids.js';
 import type {
+  ClusterBus,
+  ClusterEvent,
   DeleteOutcome,
   IdentityEntity,
   IdentityStore,
@@ -22,6 +24,7 @@ import type {
 } from '../ports.js';
 import { pgMigrations } from './migrations.js';
 import { toMoveTask, type MoveTaskRow } from '../move-task-row.js';
+import { PgClusterBus } from './pg-cluster-bus.js';
 
 export interface PgOptions {
   /** e.g. postgres://user@host:5432/db */
@@ -117,9 +120,31 @@ export class PgStore implements SqsStore {
   private closed = false;
   private readonly orphans = new Set<number>();
   private sweeping: Promise<void> | undefined;
+  private bus: ClusterBus | undefined;
 
-  private constructor(pool: pg.Pool) {
+  private constructor(
+    pool: pg.Pool,
+    private readonly options: PgOptions & { schema: string },
+  ) {
     this.pool = pool;
+  }
+
+  /**
+   * Joins the change feed of every node on this schema (LISTEN/NOTIFY). From then on the store
+   * announces each committed change to queue records and identity documents on it.
+   */
+  async openClusterBus(nodeId: string): Promise<ClusterBus> {
+    this.bus ??= await PgClusterBus.open({
+      connectionString: this.options.connectionString,
+      schema: this.options.schema,
+      nodeId,
+      send: (channel, payload) => this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]).then(() => undefined),
+    });
+    return this.bus;
+  }
+
+  private announce(event: ClusterEvent): void {
+    this.bus?.publish(event);
   }
 
   /**
@@ -140,7 +165,7 @@ export class PgStore implements SqsStore {
     pool.on('error', () => {});
     try {
       await migrate(pool, schema);
-      const store = new PgStore(pool);
+      const store = new PgStore(pool, { ...options, schema });
       const orphaned = await pool.query<{ queue_id: number }>('SELECT queue_id FROM sqs_orphaned_queues');
       if (orphaned.rows.length > 0) store.dropOrphans(orphaned.rows.map((r) => r.queue_id));
       return store;
@@ -186,7 +211,7 @@ export class PgStore implements SqsStore {
   }
 
   async createQueue(queue: NewQueue): Promise<{ created: boolean; queue: QueueRecord }> {
-    return this.tx(async (c) => {
+    const result = await this.tx(async (c) => {
       const inserted = await c.query<QueueRow>(
         `INSERT INTO sqs_queues (account_id, name, fifo, attributes, tags, created_at, last_modified_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (account_id, name) DO NOTHING RETURNING *`,
@@ -199,6 +224,8 @@ export class PgStore implements SqsStore {
       ]);
       return { created: false, queue: toQueue(existing.rows[0]) };
     });
+    if (result.created) this.announce({ type: 'queue', queueId: result.queue.id });
+    return result;
   }
 
   async getQueue(accountId: string, name: string): Promise<QueueRecord | undefined> {
@@ -222,7 +249,7 @@ export class PgStore implements SqsStore {
   }
 
   async updateQueue(id: number, patch: QueuePatch): Promise<QueueRecord> {
-    return this.tx(async (c) => {
+    const updated = await this.tx(async (c) => {
       const { rows } = await c.query<QueueRow>('SELECT * FROM sqs_queues WHERE id = $1 FOR UPDATE', [id]);
       if (rows.length === 0) throw new Error(`queue ${id} does not exist`);
       const current = toQueue(rows[0]);
@@ -239,6 +266,8 @@ export class PgStore implements SqsStore {
       );
       return next;
     });
+    this.announce({ type: 'queue', queueId: id });
+    return updated;
   }
 
   async deleteQueue(id: number, now: number): Promise<void> {
@@ -263,6 +292,7 @@ export class PgStore implements SqsStore {
       await c.query('INSERT INTO sqs_orphaned_queues (queue_id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
       return true;
     });
+    this.announce({ type: 'queue', queueId: id });
     if (more) this.dropOrphans([id]);
   }
 
@@ -658,7 +688,7 @@ export class PgStore implements SqsStore {
     this.orphans.clear();
     await this.query(
       `TRUNCATE sqs_messages, sqs_deduplication, sqs_move_tasks, sqs_queues, sqs_deleted_queues,
-         sqs_orphaned_queues, iam_entities`,
+         sqs_orphaned_queues, sqs_leases, iam_entities`,
     );
   }
 
@@ -671,17 +701,37 @@ export class PgStore implements SqsStore {
         );
         return rows.map((r) => ({ kind: r.kind, id: r.id, accountId: r.account_id, value: r.value }));
       },
+      getEntity: async (kind: string, id: string): Promise<IdentityEntity | undefined> => {
+        const [r] = await this.query<{ kind: string; id: string; account_id: string; value: unknown }>(
+          'SELECT kind, id, account_id, value FROM iam_entities WHERE kind = $1 AND id = $2',
+          [kind, id],
+        );
+        return r && { kind: r.kind, id: r.id, accountId: r.account_id, value: r.value };
+      },
       putEntity: async (e: IdentityEntity): Promise<void> => {
         await this.query(
           `INSERT INTO iam_entities (kind, id, account_id, value) VALUES ($1, $2, $3, $4::jsonb)
            ON CONFLICT (kind, id) DO UPDATE SET account_id = excluded.account_id, value = excluded.value`,
           [e.kind, e.id, e.accountId, JSON.stringify(e.value)],
         );
+        this.announce({ type: 'entity', kind: e.kind, id: e.id });
       },
       deleteEntity: async (kind: string, id: string): Promise<void> => {
         await this.query('DELETE FROM iam_entities WHERE kind = $1 AND id = $2', [kind, id]);
+        this.announce({ type: 'entity', kind, id });
       },
     };
+  }
+
+  async tryLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
+    const rows = await this.query(
+      `INSERT INTO sqs_leases (name, holder, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE sqs_leases.holder = excluded.holder OR sqs_leases.expires_at <= $4
+       RETURNING holder`,
+      [name, holder, now + ttlMs, now],
+    );
+    return rows.length === 1;
   }
 
   async sweepDeduplication(now: number): Promise<number> {
@@ -697,6 +747,7 @@ export class PgStore implements SqsStore {
     this.closed = true;
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     await this.sweeping;
+    await this.bus?.close();
     await this.pool.end();
   }
 }

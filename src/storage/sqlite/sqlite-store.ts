@@ -244,6 +244,12 @@ export class SqliteStore implements SqsStore {
         `SELECT sum(receive_count > 0) AS in_flight, sum(receive_count = 0) AS delayed
          FROM sqs_messages WHERE queue_id = ? AND visible_at > ?`,
       ),
+      claimLease: db.prepare<[{ name: string; holder: string; expiresAt: number; now: number }], { holder: string }>(
+        `INSERT INTO sqs_leases (name, holder, expires_at) VALUES (@name, @holder, @expiresAt)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+           WHERE sqs_leases.holder = excluded.holder OR sqs_leases.expires_at <= @now
+         RETURNING holder`,
+      ),
       nextVisible: db.prepare<[number, number], { t: number | null }>(
         'SELECT min(visible_at) AS t FROM sqs_messages WHERE queue_id = ? AND visible_at > ?',
       ),
@@ -608,7 +614,7 @@ export class SqliteStore implements SqsStore {
   async reset(): Promise<void> {
     this.cache.clear();
     return this.group.write(() => {
-      for (const table of ['sqs_messages', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'iam_entities']) {
+      for (const table of ['sqs_messages', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'sqs_leases', 'iam_entities']) {
         this.db.prepare(`DELETE FROM ${table}`).run();
       }
     });
@@ -624,9 +630,21 @@ export class SqliteStore implements SqsStore {
        ON CONFLICT (kind, id) DO UPDATE SET account_id = excluded.account_id, value = excluded.value`,
     );
     const remove = this.db.prepare('DELETE FROM iam_entities WHERE kind = ? AND id = ?');
+    const one = this.db.prepare<[string, string], { kind: string; id: string; account_id: string; value: string }>(
+      'SELECT kind, id, account_id, value FROM iam_entities WHERE kind = ? AND id = ?',
+    );
+    const entity = (r: { kind: string; id: string; account_id: string; value: string }) => ({
+      kind: r.kind,
+      id: r.id,
+      accountId: r.account_id,
+      value: JSON.parse(r.value) as unknown,
+    });
     return {
-      listEntities: async () =>
-        list.all().map((r) => ({ kind: r.kind, id: r.id, accountId: r.account_id, value: JSON.parse(r.value) as unknown })),
+      listEntities: async () => list.all().map(entity),
+      getEntity: async (kind, id) => {
+        const row = one.get(kind, id);
+        return row && entity(row);
+      },
       putEntity: (e) =>
         this.group.write(() => {
           put.run(e.kind, e.id, e.accountId, JSON.stringify(e.value));
@@ -636,6 +654,13 @@ export class SqliteStore implements SqsStore {
           remove.run(kind, id);
         }),
     };
+  }
+
+  async tryLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
+    return this.group.write(() => {
+      const claimed = this.s.claimLease.get({ name, holder, expiresAt: now + ttlMs, now });
+      return claimed !== undefined;
+    });
   }
 
   async sweepDeduplication(now: number): Promise<number> {
