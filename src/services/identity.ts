@@ -57,6 +57,7 @@ export async function startIdentity(config: Config, store: IdentityStore, clock:
   await keys.load();
   const kms = new KmsService(keys, new KeyAuthorizer(directory, clock), kmsRootKey.key, clock, config.region);
   kms.requestsPerSecond = config.kmsRequestsPerSecond;
+  await kms.prepareOwnedKey();
   const kmsAudit = new KmsAuditLog();
   kms.onCall = (record) => kmsAudit.record(record);
   return {

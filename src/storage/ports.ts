@@ -222,6 +222,12 @@ export interface IdentityStore {
   listEntities(): Promise<IdentityEntity[]>;
   getEntity(kind: string, id: string): Promise<IdentityEntity | undefined>;
   putEntity(entity: IdentityEntity): Promise<void>;
+  /**
+   * Stores the entity unless one of its kind and id exists; returns whichever is stored. For
+   * things made on first use (the SSE-SQS key, the SNS signing key) that nodes sharing a
+   * database may make at the same moment: all of them then use the one that won.
+   */
+  putEntityIfAbsent(entity: IdentityEntity): Promise<IdentityEntity>;
   deleteEntity(kind: string, id: string): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { IdentityStore } from '../../storage/ports.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -144,4 +144,9 @@ export async function checkRootKey(store: IdentityStore, root: Buffer): Promise<
       'the root key does not open the data in this store: every node on a shared database must be given the same root key (SEALQ_ROOT_KEY or --root-key-file)',
     );
   }
+}
+
+/** 256-bit key material derived from the root key (HKDF-SHA256): the same on every node that holds it. */
+export function derivedKeyMaterial(root: Buffer, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', root, Buffer.alloc(0), Buffer.from(info, 'utf8'), 32));
 }

@@ -63,14 +63,23 @@ export class KeyDirectory {
     await this.store.putEntity({ kind: 'kms-key', id: key.keyId, accountId: key.accountId, value: key });
   }
 
-  async saveOwned(sealed: string): Promise<void> {
-    this.owned = sealed;
-    await this.store.putEntity({ kind: 'kms-owned-key', id: 'sqs', accountId: '', value: sealed });
+  /** Stores the SSE-SQS key unless another node stored one first; keeps whichever is stored. */
+  async saveOwnedIfAbsent(sealed: string): Promise<void> {
+    const stored = await this.store.putEntityIfAbsent({ kind: 'kms-owned-key', id: 'sqs', accountId: '', value: sealed });
+    this.owned = stored.value as string;
   }
 
   async deleteKey(key: KmsKey): Promise<void> {
     this.keys.delete(key.keyId);
     await this.store.deleteEntity('kms-key', key.keyId);
+  }
+
+  /** Stores the alias unless another node stored one of that name first; keeps whichever is stored. */
+  async saveAliasIfAbsent(alias: KmsAlias): Promise<KmsAlias> {
+    const stored = await this.store.putEntityIfAbsent({ kind: 'kms-alias', id: alias.arn, accountId: alias.accountId, value: alias });
+    const winner = stored.value as KmsAlias;
+    this.aliases.set(winner.arn, winner);
+    return winner;
   }
 
   async saveAlias(alias: KmsAlias): Promise<void> {

@@ -3,7 +3,7 @@ import { parseArn } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
 import { PolicyError, parsePolicy } from '../../policy/index.js';
 import type { Principal } from '../iam/entities.js';
-import { blobKey, decryptBlob, encryptBlob, newKeyMaterial, sealMaterial, unsealMaterial } from './crypto.js';
+import { blobKey, decryptBlob, derivedKeyMaterial, encryptBlob, newKeyMaterial, sealMaterial, unsealMaterial } from './crypto.js';
 import { kmsError } from './errors.js';
 import type { KeyAuthorizer } from './key-access.js';
 import type { KeyDirectory, KmsAlias, KmsKey } from './keys.js';
@@ -35,6 +35,8 @@ const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
 const MAX_POLICY_BYTES = 32 * 1024;
 const DAY = 86_400_000;
 
+const OWNED_KEY_ARN = 'arn:sealq:sqs-owned-key';
+
 /**
  * The KMS API: symmetric keys with policies, aliases, rotation, deletion, grants and tags, and the
  * cryptographic operations. Key material never leaves this class unsealed except as data keys.
@@ -61,16 +63,20 @@ export class KmsService {
 
   private ownedMaterial: Buffer | undefined;
 
+  /**
+   * Makes the SSE-SQS key before the first request, stored before any message can depend on it.
+   * Nodes starting together on one database may each make one: the first stored wins, and
+   * every node uses that one.
+   */
+  async prepareOwnedKey(): Promise<void> {
+    if (this.keys.owned) return;
+    await this.keys.saveOwnedIfAbsent(sealMaterial(this.rootKey, newKeyMaterial(), OWNED_KEY_ARN, 1));
+  }
+
   private owned(): Buffer {
     if (!this.ownedMaterial) {
-      const existing = this.keys.owned;
-      const arn = 'arn:sealq:sqs-owned-key';
-      if (existing) this.ownedMaterial = unsealMaterial(this.rootKey, existing, arn, 1);
-      else {
-        const material = newKeyMaterial();
-        void this.keys.saveOwned(sealMaterial(this.rootKey, material, arn, 1));
-        this.ownedMaterial = material;
-      }
+      if (!this.keys.owned) throw new Error('the SSE-SQS key was not prepared at start');
+      this.ownedMaterial = unsealMaterial(this.rootKey, this.keys.owned, OWNED_KEY_ARN, 1);
     }
     return this.ownedMaterial;
   }
@@ -138,10 +144,25 @@ export class KmsService {
       grants: [],
     };
     const alias: KmsAlias = { name: 'alias/aws/sqs', arn: aliasArn, accountId: parsed.accountId, targetKeyId: keyId, createdAt: now, updatedAt: now };
-    // Written through without waiting: the next lookup reads memory.
-    void this.keys.saveKey(key);
-    void this.keys.saveAlias(alias);
+    // The next lookup reads memory; whoever sends under the key awaits `keyWrites()` first, so no
+    // message is stored under a key that is not. Another node may have made the alias at the same
+    // moment: the first stored wins and this node switches to it (its own key stays stored, so
+    // anything sealed under it in between still opens).
+    this.keys.aliases.set(alias.arn, alias);
+    this.trackKeyWrite(
+      (async () => {
+        await this.keys.saveKey(key);
+        await this.keys.saveAliasIfAbsent(alias);
+      })(),
+    );
     return alias;
+  }
+
+  private readonly pendingKeyWrites = new Set<Promise<unknown>>();
+
+  /** Resolves once keys made on first use are stored (at once when none is being written). */
+  keyWrites(): Promise<unknown> | undefined {
+    return this.pendingKeyWrites.size === 0 ? undefined : Promise.allSettled([...this.pendingKeyWrites]);
   }
 
   /** A key whose deletion date passed is gone. */
@@ -180,15 +201,28 @@ export class KmsService {
   private rotateIfDue(key: KmsKey): void {
     const now = this.clock.now();
     if (key.rotation.enabled && key.rotation.nextRotationAt !== undefined && now >= key.rotation.nextRotationAt) {
-      this.addVersion(key, false);
+      // Nodes sharing a database may each find the rotation due at once. The scheduled rotation's
+      // material is derived from the root key and the schedule, so they all make the same version
+      // and no write can lose material another node already sealed data keys under.
+      const scheduled = key.rotation.nextRotationAt;
+      this.addVersion(key, false, derivedKeyMaterial(this.rootKey, `${key.arn}#rotation#${scheduled}`));
       key.rotation.nextRotationAt = now + key.rotation.periodDays * DAY;
-      void this.keys.saveKey(key);
+      this.trackKeyWrite(this.keys.saveKey(key));
     }
   }
 
-  private addVersion(key: KmsKey, onDemand: boolean): void {
+  private addVersion(key: KmsKey, onDemand: boolean, material: Buffer = newKeyMaterial()): void {
     const version = key.versions[key.versions.length - 1].version + 1;
-    key.versions.push({ version, sealed: sealMaterial(this.rootKey, newKeyMaterial(), key.arn, version), createdAt: this.clock.now(), onDemand });
+    key.versions.push({ version, sealed: sealMaterial(this.rootKey, material, key.arn, version), createdAt: this.clock.now(), onDemand });
+  }
+
+  private trackKeyWrite(write: Promise<unknown>): void {
+    const tracked = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pendingKeyWrites.add(tracked);
+    void tracked.then(() => this.pendingKeyWrites.delete(tracked));
   }
 
   /** Runs a metered operation: records it, with its error code if it fails. */

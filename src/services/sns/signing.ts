@@ -31,11 +31,12 @@ export class SnsSigner {
   }
 
   static async load(store: IdentityStore, rootKey: Buffer): Promise<SnsSigner> {
-    const stored = (await store.listEntities()).find((e) => e.kind === 'sns-signing');
-    if (stored) {
-      const { sealed, certificate } = stored.value as { sealed: string; certificate: string };
+    const open = (value: unknown) => {
+      const { sealed, certificate } = value as { sealed: string; certificate: string };
       return new SnsSigner(unsealMaterial(rootKey, sealed, SEAL_ID, 1).toString('utf8'), certificate);
-    }
+    };
+    const stored = await store.getEntity('sns-signing', 'default');
+    if (stored) return open(stored.value);
     x509.cryptoProvider.set(webcrypto as unknown as Crypto);
     const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
     const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
@@ -51,13 +52,14 @@ export class SnsSigner {
     const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
     const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n').trim()}\n-----END PRIVATE KEY-----\n`;
     const certificatePem = certificate.toString('pem');
-    await store.putEntity({
+    // Nodes sharing a database may make one each at the same moment: all sign with the first stored.
+    const winner = await store.putEntityIfAbsent({
       kind: 'sns-signing',
       id: 'default',
       accountId: '',
       value: { sealed: sealMaterial(rootKey, Buffer.from(keyPem), SEAL_ID, 1), certificate: certificatePem },
     });
-    return new SnsSigner(keyPem, certificatePem);
+    return open(winner.value);
   }
 
   /** The base64 signature of a notification, by AWS's canonical string for its fields. */

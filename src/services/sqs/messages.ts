@@ -118,6 +118,9 @@ export class MessageOperations {
       queue,
       messages.map((m, i) => ({ messageId: ids[i], body: m.body })),
     );
+    // A key made on first use (alias/aws/sqs) must be stored before a message that needs it is.
+    const keyWrites = sealed && this.encryption.keyWrites();
+    if (keyWrites) await keyWrites;
     const envelope = sealed ? encodeEnvelope(sealed.envelope) : null;
     const rows: NewMessage[] = messages.map((m, i) => {
       const delay = m.delaySeconds ?? queue.settings.delaySeconds;
@@ -323,6 +326,8 @@ export class MessageOperations {
     const outcome = await this.store.deleteMessage(queue.record.id, handle.seq, handle.token, fifo ? this.clock.now() : null);
     this.touched(handle.seq);
     if (outcome === 'deleted') this.metrics.message(queue.record.name, 'deleted');
+    // FIFO: the delete frees the message's group, so the next message of that group is available.
+    if (fifo && outcome === 'deleted') this.waiters.announce(queue.record.id, 1);
     deleteResult(outcome, fifo, receiptHandle);
   }
 
@@ -346,6 +351,7 @@ export class MessageOperations {
     const outcomes = receipts.length
       ? await this.store.deleteMessages(queue.record.id, receipts, fifo ? this.clock.now() : null)
       : [];
+    if (fifo && outcomes.includes('deleted')) this.waiters.announce(queue.record.id);
     outcomes.forEach((outcome, i) => {
       const { seq, index } = receipts[i];
       this.touched(seq);

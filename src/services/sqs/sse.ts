@@ -57,6 +57,11 @@ export class MessageEncryption {
     };
   }
 
+  /** Pending writes of KMS keys made on first use, if any. */
+  keyWrites(): Promise<unknown> | undefined {
+    return this.kms?.keyWrites();
+  }
+
   private encryptionKey(ctx: RequestContext, queue: Queue, kmsKeyId: string | undefined): CachedKey {
     const now = this.clock.now();
     const requester = ctx.principal?.requesterId ?? 'anonymous';

@@ -708,6 +708,22 @@ export class PgStore implements SqsStore {
         );
         return r && { kind: r.kind, id: r.id, accountId: r.account_id, value: r.value };
       },
+      putEntityIfAbsent: async (e: IdentityEntity): Promise<IdentityEntity> => {
+        const inserted = await this.query(
+          `INSERT INTO iam_entities (kind, id, account_id, value) VALUES ($1, $2, $3, $4::jsonb)
+           ON CONFLICT (kind, id) DO NOTHING RETURNING kind`,
+          [e.kind, e.id, e.accountId, JSON.stringify(e.value)],
+        );
+        if (inserted.length === 1) {
+          this.announce({ type: 'entity', kind: e.kind, id: e.id });
+          return e;
+        }
+        const [r] = await this.query<{ kind: string; id: string; account_id: string; value: unknown }>(
+          'SELECT kind, id, account_id, value FROM iam_entities WHERE kind = $1 AND id = $2',
+          [e.kind, e.id],
+        );
+        return { kind: r.kind, id: r.id, accountId: r.account_id, value: r.value };
+      },
       putEntity: async (e: IdentityEntity): Promise<void> => {
         await this.query(
           `INSERT INTO iam_entities (kind, id, account_id, value) VALUES ($1, $2, $3, $4::jsonb)

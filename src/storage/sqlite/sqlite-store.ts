@@ -630,6 +630,9 @@ export class SqliteStore implements SqsStore {
        ON CONFLICT (kind, id) DO UPDATE SET account_id = excluded.account_id, value = excluded.value`,
     );
     const remove = this.db.prepare('DELETE FROM iam_entities WHERE kind = ? AND id = ?');
+    const putIfAbsent = this.db.prepare(
+      'INSERT INTO iam_entities (kind, id, account_id, value) VALUES (?, ?, ?, ?) ON CONFLICT (kind, id) DO NOTHING',
+    );
     const one = this.db.prepare<[string, string], { kind: string; id: string; account_id: string; value: string }>(
       'SELECT kind, id, account_id, value FROM iam_entities WHERE kind = ? AND id = ?',
     );
@@ -645,6 +648,11 @@ export class SqliteStore implements SqsStore {
         const row = one.get(kind, id);
         return row && entity(row);
       },
+      putEntityIfAbsent: (e) =>
+        this.group.write(() => {
+          putIfAbsent.run(e.kind, e.id, e.accountId, JSON.stringify(e.value));
+          return entity(one.get(e.kind, e.id)!);
+        }),
       putEntity: (e) =>
         this.group.write(() => {
           put.run(e.kind, e.id, e.accountId, JSON.stringify(e.value));
