@@ -5,113 +5,23 @@
  * data directory that outlives it; the test kills it under load and restarts it on the same data.
  * Every test runs twice: on SQLite, and on PostgreSQL (a schema of its own, dropped afterwards).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as Sqs from '@aws-sdk/client-sqs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT, dropSchemas, ensureBuilt, killStartedProcesses, postgresUrl, SealqProcess, sleep } from '../support/processes.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(repoRoot, 'dist', 'cli', 'main.js');
-const ACCOUNT = '000000000000';
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+/** One run of `sealq serve` on a data directory (on the engine that directory was made for). */
+type ServerProcess = SealqProcess;
+const ServerProcess = {
+  start: (dataDir: string): Promise<ServerProcess> =>
+    SealqProcess.start({ dataDir, args: ['--log-level', 'warn', ...storageFlags(dataDir)] }),
+};
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** One run of `sealq serve` on a data directory. */
-class ServerProcess {
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  private constructor(
-    readonly child: ChildProcess,
-    readonly url: string,
-    private readonly stderr: () => string,
-  ) {
-    this.exited = new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-      else child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-  }
-
-  static async start(dataDir: string): Promise<ServerProcess> {
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SEALQ_'))),
-      SEALQ_ROOT_ACCESS_KEY_ID: credentials.accessKeyId,
-      SEALQ_ROOT_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    };
-    const child = spawn(
-      process.execPath,
-      [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...storageFlags(dataDir)],
-      { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    running.add(child);
-    child.once('exit', () => running.delete(child));
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const url = await new Promise<string>((resolve, reject) => {
-      let buffered = '';
-      const timer = setTimeout(() => fail(new Error('the server did not log "ready" within 15 s')), 15_000);
-      const fail = (error: Error) => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(new Error(`${error.message}\nstdout: ${buffered}\nstderr: ${stderr}`));
-      };
-      const onData = (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        for (const line of buffered.split('\n').slice(0, -1)) {
-          let entry: { msg?: string; url?: string };
-          try {
-            entry = JSON.parse(line) as { msg?: string; url?: string };
-          } catch {
-            continue;
-          }
-          if (entry.msg === 'ready' && entry.url) {
-            clearTimeout(timer);
-            child.off('exit', onEarlyExit);
-            child.stdout!.off('data', onData);
-            child.stdout!.resume(); // keep draining whatever it logs later
-            resolve(entry.url);
-            return;
-          }
-        }
-      };
-      child.stdout!.on('data', onData);
-      const onEarlyExit = (code: number | null, signal: NodeJS.Signals | null) =>
-        fail(new Error(`the server exited before it was ready (code ${code}, signal ${signal})`));
-      child.once('exit', onEarlyExit);
-    });
-    return new ServerProcess(child, url, () => stderr);
-  }
-
-  client(): Sqs.SQSClient {
-    return new Sqs.SQSClient({ endpoint: this.url, region: 'us-east-1', credentials, maxAttempts: 1 });
-  }
-
-  /** Queue URLs carry the listening address, which changes with every run (port 0). */
-  queueUrl(name: string): string {
-    return `${this.url}/${ACCOUNT}/${name}`;
-  }
-
-  async kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    this.child.kill(signal);
-    const result = await Promise.race([this.exited, sleep(10_000).then(() => undefined)]);
-    if (!result) {
-      this.child.kill('SIGKILL');
-      throw new Error(`the server did not exit after ${signal}\nstderr: ${this.stderr()}`);
-    }
-    return result;
-  }
-}
-
-/** Every server process this file started, so none outlives it. */
-const running = new Set<ChildProcess>();
 const dataDirs: string[] = [];
 type Engine = 'sqlite' | 'postgres';
-const postgresUrl = process.env.SEALQ_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Data directories whose servers keep their state in PostgreSQL, in a schema named after the directory. */
 const onPostgres = new Set<string>();
 const schemaOf = (dataDir: string) => `sealq_kill9_${createHash('sha256').update(dataDir).digest('hex').slice(0, 24)}`;
@@ -123,27 +33,13 @@ const newDataDir = (engine: Engine) => {
   return dir;
 };
 
-beforeAll(() => {
-  // `npm test` builds first; a bare `vitest run` on a fresh checkout may not have.
-  if (!existsSync(cli)) {
-    execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: repoRoot,
-      stdio: 'inherit',
-    });
-  }
-}, 120_000);
+// `npm test` builds first; a bare `vitest run` on a fresh checkout may not have.
+beforeAll(() => ensureBuilt(), 120_000);
 
 afterAll(async () => {
-  for (const child of running) {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
+  await killStartedProcesses();
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-  if (onPostgres.size === 0) return;
-  const db = new pg.Client({ connectionString: postgresUrl });
-  await db.connect();
-  for (const dir of onPostgres) await db.query(`DROP SCHEMA IF EXISTS "${schemaOf(dir)}" CASCADE`);
-  await db.end();
+  await dropSchemas([...onPostgres].map(schemaOf));
 });
 
 /** What the clients were told, and when. */

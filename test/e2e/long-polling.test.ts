@@ -80,6 +80,23 @@ describe.each(protocols)('long polling over $name', ({ sdk }) => {
     expect(elapsed).toBeLessThan(5000);
   });
 
+  it('wakes a FIFO receiver when a delete frees the message group it waits on', async () => {
+    const url = await createQueue(client(), sdk, { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
+    for (const body of ['first', 'second']) {
+      await client().send(new sdk.SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageGroupId: 'g' }));
+    }
+    const first = await timedReceive(url);
+    expect(first.messages.map((m) => m.Body)).toEqual(['first']);
+    // The group is held by 'first' (30 s visibility): this receive has to wait for the delete.
+    const waiting = timedReceive(url, { WaitTimeSeconds: 10 });
+    await sleep(300);
+    const deletedAt = Date.now();
+    await client().send(new sdk.DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first.messages[0].ReceiptHandle }));
+    const { messages } = await waiting;
+    expect(messages.map((m) => m.Body)).toEqual(['second']);
+    expect(Date.now() - deletedAt).toBeLessThan(2500);
+  });
+
   it('gives each of two waiting receivers its own message', async () => {
     const url = await createQueue(client(), sdk);
     const a = timedReceive(url, { WaitTimeSeconds: 10 });
