@@ -108,6 +108,7 @@ async function startServices(
   );
   await snsCore.load();
   snsCore.onDelivery = (record) => metrics.delivery('sns', record.outcome, record.errorCode);
+  snsCore.kms = identity.kms;
   const sns = new QueryService<SnsContext>(snsModel, snsCore, implementedSnsActions);
   const eventsCore = new EventsService(store.identity(), () => sqs, identity.authorizer, clock, config.region);
   eventsCore.lease = (name, ttlMs) => store.tryLease(name, sqs.nodeId, clock.now(), ttlMs);

@@ -7,7 +7,7 @@ import { blobKey, decryptBlob, derivedKeyMaterial, encryptBlob, newKeyMaterial, 
 import { kmsError } from './errors.js';
 import type { KeyAuthorizer } from './key-access.js';
 import type { KeyDirectory, KmsAlias, KmsKey } from './keys.js';
-import { awsManagedSqsPolicy, defaultKeyPolicy } from './policies.js';
+import { awsManagedPolicy, defaultKeyPolicy, type ManagedKeyService } from './policies.js';
 
 /** Who calls KMS, and through which service (kms:ViaService) when SQS calls on their behalf. */
 export interface KmsContext {
@@ -36,6 +36,14 @@ const MAX_POLICY_BYTES = 32 * 1024;
 const DAY = 86_400_000;
 
 const OWNED_KEY_ARN = 'arn:sealq:sqs-owned-key';
+const MANAGED_ALIASES = new Map<string, ManagedKeyService>([
+  ['alias/aws/sqs', 'sqs'],
+  ['alias/aws/sns', 'sns'],
+]);
+const MANAGED_DESCRIPTIONS: Record<ManagedKeyService, string> = {
+  sqs: 'Default key that protects my SQS messages when no other key is defined',
+  sns: 'Default key that protects my SNS topics when no other key is defined',
+};
 
 /**
  * The KMS API: symmetric keys with policies, aliases, rotation, deletion, grants and tags, and the
@@ -122,10 +130,11 @@ export class KmsService {
     return { key, alias };
   }
 
-  /** AWS: `alias/aws/sqs` is created the first time it is used. */
+  /** AWS: `alias/aws/sqs` and `alias/aws/sns` are created the first time they are used. */
   private ensureManagedAlias(aliasArn: string): KmsAlias | undefined {
     const parsed = parseArn(aliasArn);
-    if (!parsed || parsed.resource !== 'alias/aws/sqs') return undefined;
+    const service = parsed && MANAGED_ALIASES.get(parsed.resource);
+    if (!parsed || !service) return undefined;
     const now = this.clock.now();
     const keyId = randomUUID();
     const arn = `arn:aws:kms:${this.region}:${parsed.accountId}:key/${keyId}`;
@@ -133,17 +142,17 @@ export class KmsService {
       keyId,
       arn,
       accountId: parsed.accountId,
-      description: 'Default key that protects my SQS messages when no other key is defined',
+      description: MANAGED_DESCRIPTIONS[service],
       keyState: 'Enabled',
       keyManager: 'AWS',
       createdAt: now,
-      policy: awsManagedSqsPolicy(parsed.accountId, this.region),
+      policy: awsManagedPolicy(service, parsed.accountId, this.region),
       rotation: { enabled: true, periodDays: 365, nextRotationAt: now + 365 * DAY },
       versions: [{ version: 1, sealed: sealMaterial(this.rootKey, newKeyMaterial(), arn, 1), createdAt: now }],
       tags: [],
       grants: [],
     };
-    const alias: KmsAlias = { name: 'alias/aws/sqs', arn: aliasArn, accountId: parsed.accountId, targetKeyId: keyId, createdAt: now, updatedAt: now };
+    const alias: KmsAlias = { name: parsed.resource, arn: aliasArn, accountId: parsed.accountId, targetKeyId: keyId, createdAt: now, updatedAt: now };
     // The next lookup reads memory; whoever sends under the key awaits `keyWrites()` first, so no
     // message is stored under a key that is not. Another node may have made the alias at the same
     // moment: the first stored wins and this node switches to it (its own key stays stored, so
@@ -231,7 +240,8 @@ export class KmsService {
       time: this.clock.now(),
       operation,
       principal: ctx.principal.arn,
-      invokedBy: ctx.viaService ? 'sqs.amazonaws.com' : undefined,
+      // sqs.us-east-1.amazonaws.com → sqs.amazonaws.com, as CloudTrail's invokedBy names it.
+      invokedBy: ctx.viaService?.replace(/\.[a-z0-9-]+\.amazonaws\.com$/, '.amazonaws.com'),
       encryptionContext: ec,
     };
     try {

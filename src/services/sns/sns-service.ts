@@ -4,6 +4,7 @@ import { parseArn } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdentityEntity, IdentityStore } from '../../storage/ports.js';
 import type { Authorizer } from '../authz/authorizer.js';
+import type { KmsService } from '../kms/kms-service.js';
 import { servicePrincipal, type Principal } from '../iam/entities.js';
 import type { SqsService } from '../sqs/sqs-service.js';
 import type { MessageAttributes } from '../sqs/types.js';
@@ -11,6 +12,15 @@ import { FilterPolicyError, matchesFilter, parseFilterPolicy } from './filter-po
 import type { SnsSigner } from './signing.js';
 
 const spec = (code: string, status: number): AwsErrorSpec => Object.freeze({ shape: code, queryCode: code, status, fault: 'Sender' });
+/** SNS's own codes for KMS failures on an encrypted topic. */
+const KMS_ERRORS: Record<string, [string, number]> = {
+  AccessDeniedException: ['KMSAccessDenied', 400],
+  DisabledException: ['KMSDisabled', 400],
+  KMSInvalidStateException: ['KMSInvalidState', 400],
+  NotFoundException: ['KMSNotFound', 400],
+  ThrottlingException: ['KMSThrottling', 400],
+};
+
 const snsError = {
   notFound: (m: string) => new AwsError(spec('NotFound', 404), m),
   invalidParameter: (m: string) => new AwsError(spec('InvalidParameter', 400), m),
@@ -379,9 +389,40 @@ export class SnsService {
 
   // Publishing
 
+  /** The key service, for topics with KmsMasterKeyId (set by the composition root). */
+  kms: KmsService | undefined;
+
+  /**
+   * AWS: publishing to an encrypted topic uses its KMS key as the publisher, through SNS: the
+   * publisher needs kms:GenerateDataKey* and kms:Decrypt on it, or the publish fails with SNS's
+   * KMS* error. The data key is bound to the topic ARN.
+   */
+  private useTopicKey(ctx: SnsContext, topic: Topic): void {
+    const keyId = topic.attributes.KmsMasterKeyId;
+    if (!keyId || !this.kms) return;
+    const kms = this.kms;
+    const kmsCtx = { principal: ctx.principal, secure: ctx.secure, sourceIp: ctx.sourceIp, viaService: `sns.${this.region}.amazonaws.com` };
+    const context = { 'aws:sns:topicArn': topic.arn };
+    try {
+      const generated = kms.metered(kmsCtx, 'GenerateDataKey', context, (record) => {
+        record.keyArn = kms.resolveKey(kmsCtx, keyId).key.arn;
+        return kms.generateDataKeyFor(kmsCtx, keyId, 32, context, 'GenerateDataKey');
+      });
+      kms.metered(kmsCtx, 'Decrypt', context, (record) => {
+        record.keyArn = generated.key.arn;
+        return kms.decryptWith(kmsCtx, generated.blob, context, undefined);
+      });
+    } catch (error) {
+      const mapped = error instanceof AwsError ? KMS_ERRORS[error.spec.shape] : undefined;
+      if (!mapped) throw error;
+      throw new AwsError(spec(mapped[0], mapped[1]), error instanceof Error ? error.message : '');
+    }
+  }
+
   async publish(ctx: SnsContext, input: PublishInput) {
     const topic = this.topicOf(input.topicArn ?? input.targetArn);
     this.authorize(ctx, 'Publish', topic);
+    this.useTopicKey(ctx, topic);
     const prepared = this.prepare(topic, input);
     this.fanOut(ctx, topic, prepared);
     return { messageId: prepared.messageId, sequenceNumber: prepared.sequenceNumber };
@@ -394,6 +435,7 @@ export class SnsService {
     if (entries.length === 0) throw snsError.emptyBatch();
     if (entries.length > 10) throw snsError.tooManyEntries();
     if (new Set(entries.map((e) => e.id)).size !== entries.length) throw snsError.batchIdsNotDistinct();
+    this.useTopicKey(ctx, topic);
     const successful: Array<{ id: string; messageId: string; sequenceNumber?: string }> = [];
     const failed: Array<{ id: string; code: string; message: string; senderFault: boolean }> = [];
     for (const entry of entries) {
