@@ -30,6 +30,17 @@ const snsError = {
   tooManyEntries: () => new AwsError(spec('TooManyEntriesInBatchRequest', 400), 'The batch request contains more entries than permissible.'),
 };
 
+/** AWS pages SNS listings 100 at a time. */
+const PAGE_SIZE = 100;
+
+/** One page of a sorted listing; the token is the offset of the next page. */
+function pageOf<T>(all: T[], token: string | undefined): { items: T[]; nextToken?: string } {
+  if (token !== undefined && token !== '' && !/^\d{1,9}$/.test(token)) throw snsError.invalidParameter('Invalid parameter: NextToken');
+  const start = token ? Number(token) : 0;
+  const end = start + PAGE_SIZE;
+  return { items: all.slice(start, end), nextToken: end < all.length ? String(end) : undefined };
+}
+
 interface Topic {
   arn: string;
   name: string;
@@ -165,6 +176,23 @@ export class SnsService {
     }
   }
 
+  /** Actions on no existing topic (CreateTopic, the List calls): the caller's own policies decide. */
+  private authorizeCaller(ctx: SnsContext, action: string, resource: string): void {
+    const decision = this.authorizer.authorize({
+      principal: ctx.principal,
+      action: `sns:${action}`,
+      resource,
+      resourceAccountId: ctx.principal.accountId,
+      secure: ctx.secure,
+      sourceIp: ctx.sourceIp,
+    });
+    if (decision.decision !== 'Allow') {
+      const error = snsError.authorizationError(`User: ${ctx.principal.arn} is not authorized to perform: sns:${action} on resource: ${resource}`);
+      error.trace = decision.explanation;
+      throw error;
+    }
+  }
+
   // Topics
 
   async createTopic(ctx: SnsContext, input: { name: string; attributes?: Record<string, string>; tags?: Array<{ key: string; value: string }> }) {
@@ -181,6 +209,7 @@ export class SnsService {
     }
     const accountId = ctx.principal.accountId;
     const arn = `arn:aws:sns:${this.region}:${accountId}:${name}`;
+    this.authorizeCaller(ctx, 'CreateTopic', arn);
     const existing = this.topics.get(arn);
     if (existing) return { topicArn: existing.arn };
     if (attributes.Policy) this.checkPolicy(attributes.Policy);
@@ -210,10 +239,10 @@ export class SnsService {
   }
 
   async listTopics(ctx: SnsContext, input: { nextToken?: string }) {
+    this.authorizeCaller(ctx, 'ListTopics', `arn:aws:sns:${this.region}:${ctx.principal.accountId}:*`);
     const all = [...this.topics.values()].filter((t) => t.accountId === ctx.principal.accountId).sort((a, b) => (a.arn < b.arn ? -1 : 1));
-    const start = input.nextToken ? Number(input.nextToken) || 0 : 0;
-    const page = all.slice(start, start + 100);
-    return { topics: page.map((t) => ({ topicArn: t.arn })), nextToken: start + 100 < all.length ? String(start + 100) : undefined };
+    const { items, nextToken } = pageOf(all, input.nextToken);
+    return { topics: items.map((t) => ({ topicArn: t.arn })), nextToken };
   }
 
   async getTopicAttributes(ctx: SnsContext, input: { topicArn: string }) {
@@ -329,14 +358,18 @@ export class SnsService {
   }
 
   async listSubscriptions(ctx: SnsContext, input: { nextToken?: string }) {
-    void input;
-    return { subscriptions: [...this.subscriptions.values()].filter((s) => s.owner === ctx.principal.accountId).map((s) => this.view(s)) };
+    this.authorizeCaller(ctx, 'ListSubscriptions', `arn:aws:sns:${this.region}:${ctx.principal.accountId}:*`);
+    const mine = [...this.subscriptions.values()].filter((s) => s.owner === ctx.principal.accountId).sort((a, b) => (a.arn < b.arn ? -1 : 1));
+    const { items, nextToken } = pageOf(mine, input.nextToken);
+    return { subscriptions: items.map((s) => this.view(s)), nextToken };
   }
 
-  async listSubscriptionsByTopic(ctx: SnsContext, input: { topicArn: string }) {
+  async listSubscriptionsByTopic(ctx: SnsContext, input: { topicArn: string; nextToken?: string }) {
     const topic = this.topicOf(input.topicArn);
     this.authorize(ctx, 'ListSubscriptionsByTopic', topic);
-    return { subscriptions: [...this.subscriptions.values()].filter((s) => s.topicArn === topic.arn).map((s) => this.view(s)) };
+    const ofTopic = [...this.subscriptions.values()].filter((s) => s.topicArn === topic.arn).sort((a, b) => (a.arn < b.arn ? -1 : 1));
+    const { items, nextToken } = pageOf(ofTopic, input.nextToken);
+    return { subscriptions: items.map((s) => this.view(s)), nextToken };
   }
 
   async getSubscriptionAttributes(ctx: SnsContext, input: { subscriptionArn: string }) {
