@@ -184,6 +184,8 @@ export class EventsService {
   }
 
   async listEventBuses(ctx: EventsContext, input: { namePrefix?: string }) {
+    // Account-level listings have no resource of their own: the caller's policies decide.
+    this.authorize(ctx, 'ListEventBuses', '*');
     this.busOf(ctx);
     const buses = [...this.buses.values()].filter((b) => b.accountId === ctx.principal.accountId && b.name.startsWith(input.namePrefix ?? ''));
     return { eventBuses: buses.map((b) => ({ name: b.name, arn: b.arn, creationTime: b.createdAt })) };
@@ -253,6 +255,7 @@ export class EventsService {
   }
 
   async listRules(ctx: EventsContext, input: { namePrefix?: string; eventBusName?: string }) {
+    this.authorize(ctx, 'ListRules', '*');
     const bus = this.busOf(ctx, input.eventBusName);
     const rules = [...this.rules.values()].filter((r) => r.accountId === bus.accountId && r.eventBusName === bus.name && r.name.startsWith(input.namePrefix ?? ''));
     return {
@@ -333,6 +336,7 @@ export class EventsService {
   // Events
 
   async testEventPattern(ctx: EventsContext, input: { eventPattern: string; event: string }) {
+    this.authorize(ctx, 'TestEventPattern', '*');
     let pattern;
     try {
       pattern = parseEventPattern(input.eventPattern);

@@ -10,8 +10,12 @@ import { ACCOUNT, REGION, Eb, clientsFor, errorOf, eventsQueue, uniqueName, type
 let server: TestServer;
 let c: Clients;
 
+const stranger = { id: 'AKIAEVENTSSTRANGER01', secret: 'stranger-secret' };
+
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({
+    accounts: JSON.stringify([{ id: ACCOUNT, users: [{ name: 'events-stranger', accessKeys: [stranger] }] }]),
+  });
   c = clientsFor(server);
 });
 afterAll(async () => {
@@ -216,5 +220,23 @@ describe('TestEventPattern', () => {
   it('rejects an invalid pattern', async () => {
     const error = await errorOf(c.eb.send(new Eb.TestEventPatternCommand({ EventPattern: '{"source": "x"}', Event: event })));
     expect(error.code).toBe('InvalidEventPatternException');
+  });
+});
+
+describe('authorization of account-level calls', () => {
+  it('refuses ListEventBuses, ListRules and TestEventPattern to a user whose policies do not allow them', async () => {
+    const eb = new Eb.EventBridgeClient({
+      endpoint: server.url,
+      region: REGION,
+      credentials: { accessKeyId: stranger.id, secretAccessKey: stranger.secret },
+      maxAttempts: 1,
+    });
+    for (const call of [
+      eb.send(new Eb.ListEventBusesCommand({})),
+      eb.send(new Eb.ListRulesCommand({})),
+      eb.send(new Eb.TestEventPatternCommand({ EventPattern: pattern, Event: '{}' })),
+    ]) {
+      expect(await errorOf(call)).toMatchObject({ code: 'AccessDeniedException', status: 400 });
+    }
   });
 });
