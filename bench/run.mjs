@@ -4,10 +4,13 @@
 //   node bench/run.mjs [--quick] [--duration S] [--url URL [--pid PID]]
 //                      [--vs URL [--vs-pid PID] | --vs-fauxqs | --vs-local-aws-sqs] [--json FILE]
 //   node bench/run.mjs --workloads backlog [--backlog-messages N] [--rss-limit-mib M]
+//   node bench/run.mjs --storage postgres://... --nodes 3   (1 node vs a 3-node cluster)
 
 import { parseArgs } from 'node:util';
 import { existsSync, mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus, totalmem } from 'node:os';
+import { tmpdir, cpus, totalmem, userInfo } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SqsJsonClient } from './lib/sqs-client.mjs';
@@ -26,6 +29,10 @@ Targets
                          fresh temp data dir, stop it with SIGTERM at the end
   --storage URL          start sealq on PostgreSQL (postgres://...) in a fresh schema,
                          dropped at the end (default: SQLite in the temp data dir)
+  --nodes N              with --storage: also run every scenario on a cluster of N sealq
+                         nodes sharing one fresh schema, next to a 1-node cluster, and
+                         report both, the ratio N nodes/1 node, and database round trips
+                         per message (from /metrics, sealq_storage_round_trips_total)
   --url URL              benchmark an already running endpoint instead
   --pid PID              pid of the --url server, for server CPU and peak RSS
   --name NAME            label of the main target (default: sealq)
@@ -76,6 +83,7 @@ try {
     options: {
       url: { type: 'string' },
       storage: { type: 'string' },
+      nodes: { type: 'string', default: '1' },
       pid: { type: 'string' },
       name: { type: 'string' },
       vs: { type: 'string' },
@@ -145,25 +153,44 @@ if ([args.vs, args['vs-fauxqs'], args['vs-local-aws-sqs']].filter(Boolean).lengt
 }
 if (args.pid && !args.url) usage('--pid goes with --url');
 if (args['vs-pid'] && !args.vs) usage('--vs-pid goes with --vs');
+if (args.storage && !/^postgres(ql)?:\/\//.test(args.storage)) usage('--storage takes a postgres:// URL');
+if (args.storage && args.url) usage('--storage starts sealq: it does not go with --url');
+// A URL without a user name: libpq (psql) then logs in as the OS user, node-postgres as $USER,
+// which may be unset; make it the OS user for the harness and the servers it starts.
+if (args.storage && !process.env.PGUSER && !process.env.USER) process.env.PGUSER = userInfo().username;
+const nodeCount = num(args.nodes, '--nodes', { min: 1, max: 32, int: true });
+/** --nodes N > 1: the targets are a 1-node and an N-node cluster on the same database. */
+const clusterMode = nodeCount > 1;
+if (clusterMode) {
+  if (!args.storage) usage('--nodes needs --storage postgres://... (the nodes share the database)');
+  if (args.vs || vsPeer) usage('--nodes does not go with --vs, --vs-fauxqs or --vs-local-aws-sqs');
+  if (workloads.includes('backlog')) usage('--nodes does not go with the backlog workload');
+}
 
 const log = (msg) => process.stderr.write(msg + '\n');
 
 // ---------------------------------------------------------------- targets
 
-const started = []; // servers we spawned, stopped in cleanup()
+const started = []; // servers we spawned (from the moment they are spawned), stopped in cleanup()
 const tempDirs = [];
 let cleaning = null;
 async function cleanup() {
   cleaning ??= (async () => {
-    for (const s of started.splice(0)) {
-      const res = await s.stop().catch(() => null);
-      if (res && res.signal && res.signal !== 'SIGTERM') log(`note: ${s.name} stopped by ${res.signal}`);
-      else if (res && res.code) {
-        log(`note: ${s.name} exited with code ${res.code} after SIGTERM; last output:\n  ${s.tail.slice(-5).join('\n  ')}`);
-      }
-    }
+    // SIGTERM to all of them at once; each gets SIGKILL if it is still there 10 s later
+    await Promise.all(
+      started.splice(0).map(async (s) => {
+        const res = await s.stop().catch(() => null);
+        if (res && res.signal && res.signal !== 'SIGTERM') log(`note: ${s.name} stopped by ${res.signal}`);
+        else if (res && res.code) {
+          log(`note: ${s.name} exited with code ${res.code} after SIGTERM; last output:\n  ${s.tail.slice(-5).join('\n  ')}`);
+        }
+      }),
+    );
     for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-    if (benchSchema) await dropBenchSchema().catch((e) => log(`note: could not drop schema ${benchSchema}: ${e.message}`));
+    // after the servers: they hold connections (and locks) in their schema
+    for (const schema of benchSchemas.splice(0)) {
+      await dropBenchSchema(schema).catch((e) => log(`note: could not drop schema ${schema}: ${e.message}`));
+    }
   })();
   return cleaning;
 }
@@ -174,45 +201,98 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** With --storage, the schema this run's server keeps its tables in. */
-let benchSchema = null;
-function storageArgs() {
-  if (!args.storage) return [];
-  if (!/^postgres(ql)?:\/\//.test(args.storage)) usage('--storage takes a postgres:// URL');
-  benchSchema = `sealq_bench_${process.pid}_${Date.now().toString(36)}`;
-  return ['--storage', args.storage, '--storage-schema', benchSchema];
+/** With --storage, the schemas this run's servers keep their tables in (one per cluster). */
+const benchSchemas = [];
+function newBenchSchema() {
+  const schema = `sealq_bench_${process.pid}_${Date.now().toString(36)}_${benchSchemas.length}`;
+  benchSchemas.push(schema); // dropped by cleanup() from now on, whatever happens
+  return schema;
 }
-async function dropBenchSchema() {
+async function dropBenchSchema(schema) {
   const { default: pg } = await import('pg');
   const db = new pg.Client({ connectionString: args.storage });
   await db.connect();
   try {
-    await db.query(`DROP SCHEMA IF EXISTS "${benchSchema}" CASCADE`);
+    await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   } finally {
     await db.end();
   }
 }
 
-async function startSealq() {
+async function startNode(name, extraArgs, extraEnv) {
   const cli = join(REPO, 'dist/cli/main.js');
   if (!existsSync(cli)) throw new Error(`${cli} not found: run \`npm run build\` first (npm run bench does)`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'sealq-bench-'));
   tempDirs.push(dataDir);
   const endpoint = `http://127.0.0.1:${port}`;
-  log(`starting sealq on ${endpoint} (data dir ${dataDir})`);
+  log(`starting ${name} on ${endpoint} (data dir ${dataDir})`);
   const server = await startServer({
-    name: 'sealq',
+    name,
     command: process.execPath,
-    args: [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...storageArgs()],
+    args: [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, ...extraArgs],
     cwd: REPO,
     // The server verifies signatures: make the harness's key the default account's root key.
-    env: { ...process.env, SEALQ_ROOT_ACCESS_KEY_ID: creds.accessKeyId, SEALQ_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey },
+    env: {
+      ...process.env,
+      SEALQ_ROOT_ACCESS_KEY_ID: creds.accessKeyId,
+      SEALQ_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      ...extraEnv,
+    },
     endpoint,
     timeoutMs: serverTimeoutMs,
+    onSpawn: (handle) => started.push(handle),
   });
-  started.push(server);
   return { endpoint, pid: server.pid, server, dataDir };
+}
+
+/**
+ * Starts sealq: one node on SQLite, or (--storage) `n` nodes on one fresh PostgreSQL schema, each
+ * with its own port and data dir. The nodes of a cluster share the KMS root key (SSE and KMS
+ * material is sealed under it in the shared database), so it is passed to each in SEALQ_ROOT_KEY.
+ */
+async function startSealq(n = 1) {
+  if (!args.storage) return { ...(await startNode('sealq', [])), nodes: null };
+  const schema = newBenchSchema();
+  const nodeArgs = ['--storage', args.storage, '--storage-schema', schema];
+  const env = { SEALQ_ROOT_KEY: randomBytes(32).toString('base64') };
+  const label = (i) => (n > 1 ? `sealq ${n}-node cluster, node ${i + 1}` : 'sealq');
+  // node 1 first (it creates the schema), then the others together
+  const first = await startNode(label(0), nodeArgs, env);
+  const rest = await Promise.all(Array.from({ length: n - 1 }, (_, i) => startNode(label(i + 1), nodeArgs, env)));
+  const nodes = [first, ...rest];
+  return { endpoint: first.endpoint, pid: first.pid, server: first.server, dataDir: first.dataDir, nodes, schema };
+}
+
+/** GET /metrics once; the value of `sealq_storage_round_trips_total`, or null. */
+function scrapeRoundTrips(endpoint) {
+  return new Promise((resolve) => {
+    const req = http.get(new URL('/metrics', endpoint), { agent: false, timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => {
+        const m = res.statusCode === 200 ? /^sealq_storage_round_trips_total(?:\{[^}]*\})? (\S+)$/m.exec(text) : null;
+        resolve(m ? Number(m[1]) : null);
+      });
+      res.on('error', () => resolve(null));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(null));
+  });
+}
+let warnedNoRoundTrips = false;
+/** The round trips of a cluster so far: the sum over its nodes (null if a node does not count them). */
+async function clusterRoundTrips(target) {
+  const counts = await Promise.all(target.nodes.map((nd) => scrapeRoundTrips(nd.endpoint)));
+  if (counts.some((c) => c == null || !Number.isFinite(c))) {
+    if (!warnedNoRoundTrips) {
+      warnedNoRoundTrips = true;
+      log(`note: ${target.name}: /metrics has no sealq_storage_round_trips_total; database round trips not measured`);
+    }
+    return null;
+  }
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 async function startPeer(peer) {
@@ -248,15 +328,24 @@ const wallStart = Date.now();
 try {
   const main = args.url
     ? { endpoint: args.url, pid: args.pid ? pidArg(args.pid, '--pid') : null }
-    : await startSealq();
-  targets.push({ name: args.name ?? 'sealq', ...main });
-  if (args.vs) {
+    : await startSealq(1);
+  targets.push({ name: clusterMode ? '1 node' : (args.name ?? 'sealq'), ...main });
+  if (clusterMode) {
+    targets.push({ name: `${nodeCount} nodes`, ...(await startSealq(nodeCount)) });
+  } else if (args.vs) {
     targets.push({ name: args['vs-name'] ?? 'other', endpoint: args.vs, pid: args['vs-pid'] ? pidArg(args['vs-pid'], '--vs-pid') : null });
   } else if (vsPeer) {
     targets.push({ name: args['vs-name'] ?? vsPeer, ...(await startPeer(vsPeer)) });
   }
   if (targets.length === 2 && targets[0].name === targets[1].name) targets[1].name += '-2';
-  for (const t of targets) t.client = new SqsJsonClient(t.endpoint, creds);
+  for (const t of targets) {
+    t.client = new SqsJsonClient(t.endpoint, creds);
+    if (t.nodes) {
+      t.clients = t.nodes.map((nd) => new SqsJsonClient(nd.endpoint, creds));
+      t.pids = t.nodes.map((nd) => nd.pid);
+      t.roundTrips = () => clusterRoundTrips(t);
+    }
+  }
 
   const scenarios = [];
   for (const w of workloads) {
@@ -273,16 +362,20 @@ try {
 
   const common = { waitSeconds, drainTimeoutMs };
   // Server-side encryption of the main target's queues (--sse); the --vs target keeps its defaults.
-  let mainAttributes;
-  if (args.sse === 'none') mainAttributes = { SqsManagedSseEnabled: 'false' };
-  else if (args.sse === 'sqs') mainAttributes = { SqsManagedSseEnabled: 'true' };
-  else if (args.sse === 'kms') {
-    const agent = targets[0].client.agent(1);
-    const { KeyMetadata } = await targets[0].client.json(agent, 'TrentService.CreateKey', { Description: 'bench' });
-    agent.destroy();
-    mainAttributes = { KmsMasterKeyId: KeyMetadata.Arn };
+  // With --nodes both clusters are "main": each gets the same settings (and its own KMS key).
+  const attributes = [];
+  for (const ti of clusterMode ? targets.keys() : [0]) {
+    if (args.sse === 'none') attributes[ti] = { SqsManagedSseEnabled: 'false' };
+    else if (args.sse === 'sqs') attributes[ti] = { SqsManagedSseEnabled: 'true' };
+    else if (args.sse === 'kms') {
+      const agent = targets[ti].client.agent(1);
+      const { KeyMetadata } = await targets[ti].client.json(agent, 'TrentService.CreateKey', { Description: 'bench' });
+      agent.destroy();
+      attributes[ti] = { KmsMasterKeyId: KeyMetadata.Arn };
+    }
   }
-  const attributesFor = (ti) => (ti === 0 ? mainAttributes : undefined);
+  const attributesFor = (ti) => attributes[ti];
+  const nodeOpts = (t) => (t.nodes ? { clients: t.clients, pids: t.pids, roundTrips: t.roundTrips } : {});
   const nameWidth = Math.max(...targets.map((t) => t.name.length));
   if (warmupS > 0) {
     for (const [ti, t] of targets.entries()) {
@@ -291,6 +384,7 @@ try {
         await runScenario({
           ...common,
           client: t.client,
+          ...(t.nodes ? { clients: t.clients } : {}),
           pid: null,
           queueName: `bench-${runId}-t${ti}-warmup-${w}`,
           queueAttributes: attributesFor(ti),
@@ -308,7 +402,9 @@ try {
     const row = { ...sc, byTarget: [] };
     for (const [ti, t] of targets.entries()) {
       const label = `${sc.workload} ${fmt.size(sc.bodySize)} c${sc.concurrency}`;
-      if (t.server?.exited) throw new Error(`${t.name} exited (${JSON.stringify(t.server.exited)}); last output:\n  ${t.server.tail.join('\n  ')}`);
+      for (const s of t.nodes ? t.nodes.map((nd) => nd.server) : [t.server]) {
+        if (s?.exited) throw new Error(`${s.name} exited (${JSON.stringify(s.exited)}); last output:\n  ${s.tail.join('\n  ')}`);
+      }
       let r;
       const queueName = `bench-${runId}-t${ti}-${sc.workload}-${sc.bodySize}-c${sc.concurrency}`;
       try {
@@ -332,6 +428,7 @@ try {
             ...common,
             client: t.client,
             pid: t.pid,
+            ...nodeOpts(t),
             queueName,
             queueAttributes: attributesFor(ti),
             ...sc,
@@ -344,7 +441,8 @@ try {
       }
       r.target = t.name;
       row.byTarget.push(r);
-      const extra = r.e2e ? ` dup=${r.e2e.duplicates} missing=${r.e2e.missing} drain=${r.e2e.drainS.toFixed(2)}s` : '';
+      let extra = r.e2e ? ` dup=${r.e2e.duplicates} missing=${r.e2e.missing} drain=${r.e2e.drainS.toFixed(2)}s` : '';
+      if (r.roundTripsPerMsg != null) extra += ` db ${fmt.rt(r.roundTripsPerMsg)} rt/msg`;
       log(
         `  ${t.name.padEnd(nameWidth)} ${label.padEnd(16)} ${fmt.int(r.msgsPerSec).padStart(8)} msgs/s` +
           ` srv ${fmt.us(r.serverCpuUsPerMsg)} us/msg ${fmt.pct(r.serverCpuPct)} cli ${fmt.pct(r.clientCpuPct)}${extra}` +
@@ -356,7 +454,10 @@ try {
     results.push(row);
   }
 
-  for (const t of targets) t.peakRss = t.pid ? peakRssBytes(t.pid) : null;
+  for (const t of targets) {
+    t.peakRss = t.pid ? peakRssBytes(t.pid) : null;
+    if (t.nodes) for (const nd of t.nodes) nd.peakRss = peakRssBytes(nd.pid);
+  }
 } catch (e) {
   log(`error: ${e.message}`);
   exitCode = exitCode || 2;
@@ -372,33 +473,41 @@ const wallTotalS = (Date.now() - wallStart) / 1000;
 if (results.length) {
   const vs = targets.length > 1;
   const [A, B] = targets.map((t) => t.name);
+  // Ratios: main/other for --vs; with --nodes, N nodes/1 node (the second target over the first).
+  const [num, den] = clusterMode ? [1, 0] : [0, 1];
+  const ratioGroup = vs ? `${targets[num].name}/${targets[den].name}` : null;
+  // database round trips, where a target's nodes report them
+  const hasRt = targets.map((_, ti) => results.some((row) => row.byTarget[ti]?.roundTrips != null));
+  const targetCols = (ti) => {
+    const g = targets[ti].name;
+    const cols = [{ title: 'msgs/s', group: g }];
+    if (ti === 0) cols.push({ title: 'calls', group: g });
+    cols.push(
+      { title: 'err', group: g },
+      { title: 'p50 ms', group: g },
+      { title: 'p99 ms', group: g },
+      { title: 'srv us/msg', group: g },
+      { title: 'srv cpu', group: g },
+    );
+    if (ti === 0 || clusterMode) cols.push({ title: 'cli cpu', group: g });
+    if (hasRt[ti]) cols.push({ title: 'db rt/msg', group: g }, { title: 'rt/call', group: g });
+    return cols;
+  };
   const cols = [
     { title: 'workload', align: 'left' },
     { title: 'body' },
     { title: 'conc' },
     { title: 'call', align: 'left' },
-    { title: 'msgs/s', group: A },
-    { title: 'calls', group: A },
-    { title: 'err', group: A },
-    { title: 'p50 ms', group: A },
-    { title: 'p99 ms', group: A },
-    { title: 'srv us/msg', group: A },
-    { title: 'srv cpu', group: A },
-    { title: 'cli cpu', group: A },
+    ...targets.flatMap((_, ti) => targetCols(ti)),
   ];
   if (vs) {
     cols.push(
-      { title: 'msgs/s', group: B },
-      { title: 'err', group: B },
-      { title: 'p50 ms', group: B },
-      { title: 'p99 ms', group: B },
-      { title: 'srv us/msg', group: B },
-      { title: 'srv cpu', group: B },
-      { title: 'msgs/s', group: `${A}/${B}` },
-      { title: 'p50', group: `${A}/${B}` },
-      { title: 'p99', group: `${A}/${B}` },
-      { title: 'us/msg', group: `${A}/${B}` },
+      { title: 'msgs/s', group: ratioGroup },
+      { title: 'p50', group: ratioGroup },
+      { title: 'p99', group: ratioGroup },
+      { title: 'us/msg', group: ratioGroup },
     );
+    if (hasRt[num] && hasRt[den]) cols.push({ title: 'rt/msg', group: ratioGroup });
   }
   cols.push({ title: 'check', align: 'left', group: vs ? 'checks' : A });
 
@@ -411,46 +520,51 @@ if (results.length) {
   };
   const rows = [];
   for (const row of results) {
-    const [a, b] = row.byTarget;
     const calls = WORKLOADS[row.workload].calls;
     calls.forEach((call, i) => {
-      const ca = a.calls?.[call];
-      const cb = b?.calls?.[call];
       const first = i === 0;
       // the scenario's figures on its first line; a phase of its own (backlog: the receive
       // sample) on the line of that call
-      const pa = first ? a : a.perCall?.[call];
-      const pb = first ? b : b?.perCall?.[call];
+      const phase = (res) => (first ? res : res?.perCall?.[call]);
       const r = [
         first ? WORKLOADS[row.workload].title : '',
         first ? fmt.size(row.bodySize) : '',
         first ? String(row.concurrency) : '',
         call,
-        pa ? fmt.int(pa.msgsPerSec) : '',
-        ca ? fmt.int(ca.calls) : '-',
-        ca ? String(ca.errors + ca.entryFailures) : '-',
-        fmt.ms(ca?.p50Ms),
-        fmt.ms(ca?.p99Ms),
-        pa ? fmt.us(pa.serverCpuUsPerMsg) : '',
-        pa ? fmt.pct(pa.serverCpuPct) : '',
-        pa ? fmt.pct(pa.clientCpuPct) : '',
       ];
-      if (vs) {
+      targets.forEach((_, ti) => {
+        const res = row.byTarget[ti];
+        const c = res?.calls?.[call];
+        const p = phase(res);
+        r.push(p ? fmt.int(p.msgsPerSec) : '');
+        if (ti === 0) r.push(c ? fmt.int(c.calls) : '-');
         r.push(
-          pb ? fmt.int(pb.msgsPerSec) : '',
-          cb ? String(cb.errors + cb.entryFailures) : '-',
-          fmt.ms(cb?.p50Ms),
-          fmt.ms(cb?.p99Ms),
-          pb ? fmt.us(pb.serverCpuUsPerMsg) : '',
-          pb ? fmt.pct(pb.serverCpuPct) : '',
+          c ? String(c.errors + c.entryFailures) : '-',
+          fmt.ms(c?.p50Ms),
+          fmt.ms(c?.p99Ms),
+          p ? fmt.us(p.serverCpuUsPerMsg) : '',
+          p ? fmt.pct(p.serverCpuPct) : '',
+        );
+        if (ti === 0 || clusterMode) r.push(p ? fmt.pct(p.clientCpuPct) : '');
+        if (hasRt[ti]) {
+          const perCall = res?.roundTripsPerCall?.[call];
+          r.push(first && res ? fmt.rt(res.roundTripsPerMsg) : '', perCall != null ? fmt.rt(perCall) : '');
+        }
+      });
+      if (vs) {
+        const [a, b] = [row.byTarget[num], row.byTarget[den]];
+        const [ca, cb] = [a?.calls?.[call], b?.calls?.[call]];
+        const [pa, pb] = [phase(a), phase(b)];
+        r.push(
           pa && pb ? fmt.ratio(pa.msgsPerSec, pb.msgsPerSec) : '',
           fmt.ratio(ca?.p50Ms, cb?.p50Ms),
           fmt.ratio(ca?.p99Ms, cb?.p99Ms),
           pa && pb ? fmt.ratio(pa.serverCpuUsPerMsg, pb.serverCpuUsPerMsg) : '',
         );
-        r.push(first ? (vs ? `${check(a)} / ${check(b)}` : check(a)) : '');
+        if (hasRt[num] && hasRt[den]) r.push(first && a && b ? fmt.ratio(a.roundTripsPerMsg, b.roundTripsPerMsg) : '');
+        r.push(first ? row.byTarget.map(check).join(' / ') : '');
       } else {
-        r.push(first ? check(a) : '');
+        r.push(first ? check(row.byTarget[0]) : '');
       }
       rows.push(r);
     });
@@ -463,7 +577,14 @@ if (results.length) {
       `${durationS} s/scenario`,
   );
   const nameWidth = Math.max(...targets.map((t) => t.name.length));
-  for (const t of targets) out.push(`  ${t.name.padEnd(nameWidth)}  ${t.endpoint}${t.pid ? `  pid ${t.pid}` : '  (pid unknown: server CPU not measured)'}`);
+  for (const t of targets) {
+    if (t.nodes && t.nodes.length > 1) {
+      out.push(`  ${t.name.padEnd(nameWidth)}  ${t.nodes.map((nd) => `${nd.endpoint} (pid ${nd.pid})`).join(', ')}`);
+    } else {
+      out.push(`  ${t.name.padEnd(nameWidth)}  ${t.endpoint}${t.pid ? `  pid ${t.pid}` : '  (pid unknown: server CPU not measured)'}`);
+    }
+    if (t.schema) out.push(`  ${''.padEnd(nameWidth)}  ${args.storage.replace(/\/\/[^@/]*@/, '//')} schema ${t.schema}`);
+  }
   out.push('');
   out.push(renderTable(cols, rows));
   out.push('');
@@ -473,7 +594,33 @@ if (results.length) {
   }
   out.push('p50/p99: latency per call of that type (ReceiveMessage includes long-poll waiting).');
   out.push('srv us/msg: server CPU time (utime+stime of its process tree, /proc) per message; srv/cli cpu: % of one core.');
-  if (vs) out.push(`ratios are ${A}/${B}: msgs/s > 1 means ${A} is faster; p50, p99, us/msg < 1 mean ${A} is cheaper.`);
+  if (clusterMode) out.push('  A cluster\'s srv figures are the sum over its nodes (PostgreSQL\'s own CPU is not included).');
+  if (hasRt.some(Boolean)) {
+    out.push(
+      'db rt/msg: PostgreSQL round trips (queries, BEGIN and COMMIT included; sealq_storage_round_trips_total summed over the\n' +
+        '  nodes) per message; rt/call: per call of that type, where the scenario makes one kind of call.',
+    );
+  }
+  if (vs) {
+    const [RN, RD] = [targets[num].name, targets[den].name];
+    out.push(`ratios are ${RN}/${RD}: msgs/s > 1 means ${RN} is faster; p50, p99, us/msg${hasRt[num] && hasRt[den] ? ', rt/msg' : ''} < 1 mean ${RN} is cheaper.`);
+  }
+  if (clusterMode) {
+    out.push(
+      `loops are spread over the nodes: loop i works through node i % N; e2e consumer i through node (i + 1) % N, so messages\n` +
+        `  are mostly received through another node than the one they were sent through.`,
+    );
+    for (const t of targets) {
+      const ms = results.map((row) => row.byTarget[targets.indexOf(t)]?.queueVisibleMs).filter((v) => v != null);
+      if (ms.length) {
+        ms.sort((x, y) => x - y);
+        out.push(
+          `  ${t.name}: queues created through node 1 answered GetQueueUrl on every node after ` +
+            `${fmt.ms(ms[Math.floor(ms.length / 2)])} ms (median), ${fmt.ms(ms[ms.length - 1])} ms (max)`,
+        );
+      }
+    }
+  }
   for (const row of results) {
     for (const r of row.byTarget) {
       if (r.e2e) {
@@ -491,7 +638,8 @@ if (results.length) {
   }
   out.push('');
   for (const t of targets) {
-    out.push(`peak RSS (VmHWM, process lifetime) ${t.name}: ${t.peakRss != null ? fmt.bytes(t.peakRss) : '- (pid unknown)'}`);
+    const each = t.nodes && t.nodes.length > 1 ? ` (${t.nodes.map((nd) => fmt.bytes(nd.peakRss)).join(', ')})` : '';
+    out.push(`peak RSS (VmHWM, process lifetime) ${t.name}: ${t.peakRss != null ? fmt.bytes(t.peakRss) : '- (pid unknown)'}${each}`);
   }
   const cliUs = cliTotal.user + cliTotal.system;
   out.push(
@@ -521,14 +669,23 @@ if (args.json) {
       drainTimeoutMs,
       maxBacklog: maxBacklogArg ?? '100 x concurrency',
       ...(workloads.includes('backlog') ? { backlogMessages, backlogSample, rssLimitMiB } : {}),
+      ...(args.storage ? { storage: args.storage.replace(/\/\/[^@/]*@/, '//'), nodes: nodeCount } : {}),
     },
-    targets: targets.map((t) => ({ name: t.name, endpoint: t.endpoint, pid: t.pid ?? null, peakRssBytes: t.peakRss ?? null })),
+    targets: targets.map((t) => ({
+      name: t.name,
+      endpoint: t.endpoint,
+      pid: t.pid ?? null,
+      peakRssBytes: t.peakRss ?? null,
+      ...(t.nodes ? { schema: t.schema, nodes: t.nodes.map((nd) => ({ endpoint: nd.endpoint, pid: nd.pid, peakRssBytes: nd.peakRss ?? null })) } : {}),
+    })),
     client: { cpuUs: cliTotal.user + cliTotal.system, wallS: wallTotalS },
     results: results.flatMap((row) => row.byTarget),
+    // --vs: main/other; --nodes: N nodes/1 node
+    ratiosOf: targets.length > 1 ? (clusterMode ? `${targets[1].name}/${targets[0].name}` : `${targets[0].name}/${targets[1].name}`) : null,
     ratios:
       targets.length > 1
         ? results.map((row) => {
-            const [a, b] = row.byTarget;
+            const [a, b] = clusterMode ? [row.byTarget[1], row.byTarget[0]] : row.byTarget;
             const calls = {};
             for (const c of WORKLOADS[row.workload].calls) {
               calls[c] = {
@@ -542,6 +699,7 @@ if (args.json) {
               concurrency: row.concurrency,
               msgsPerSec: a.msgsPerSec / b.msgsPerSec || null,
               serverCpuUsPerMsg: a.serverCpuUsPerMsg != null && b.serverCpuUsPerMsg ? a.serverCpuUsPerMsg / b.serverCpuUsPerMsg : null,
+              roundTripsPerMsg: a.roundTripsPerMsg != null && b.roundTripsPerMsg ? a.roundTripsPerMsg / b.roundTripsPerMsg : null,
               calls,
             };
           })

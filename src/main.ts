@@ -25,7 +25,7 @@ import type { ClusterBus, IdentityStore, SqsStore } from './storage/ports.js';
 import { followCluster, joinSqsToCluster } from './services/cluster-sync.js';
 import { PgStore } from './storage/postgres/pg-store.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
-import { Metrics } from './observability/metrics.js';
+import { Metrics, registerStorageRoundTrips } from './observability/metrics.js';
 import { applyResourceBootstrap } from './services/resource-bootstrap.js';
 
 export const version: string = (
@@ -131,6 +131,8 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
       services.sqs.queues.all().map(async (q) => ({ queue: q.record.name, ...(await store.countMessages(q.record.id, clock.now())) })),
     ),
   );
+  if (store instanceof PgStore) registerStorageRoundTrips(metrics, () => store.roundTrips);
+
   let bus: ClusterBus | undefined;
   try {
     bus = await openClusterBus(store);

@@ -172,9 +172,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Spawns a server and waits until it prints a line containing "ready" (JSON
  * `"msg":"ready"` or the plain word) on stdout/stderr, or answers GET /health
  * with 200. Output keeps being drained (so the child never blocks on a full
- * pipe) and the last lines are kept for error reports.
+ * pipe) and the last lines are kept for error reports. `onSpawn(handle)` is called as soon as
+ * the child exists, before it is ready, so a caller can stop it if it is interrupted meanwhile.
  */
-export async function startServer({ name, command, args, cwd, env, endpoint, timeoutMs = 30_000 }) {
+export async function startServer({ name, command, args, cwd, env, endpoint, timeoutMs = 30_000, onSpawn }) {
   const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = [];
   let ready = false;
@@ -196,25 +197,7 @@ export async function startServer({ name, command, args, cwd, env, endpoint, tim
     exited = { code: null, signal: null, error: e.message };
   });
 
-  const t0 = Date.now();
-  let lastHealth = 0;
-  while (!ready) {
-    if (exited) {
-      throw new Error(
-        `${name} exited before it was ready (${JSON.stringify(exited)}); last output:\n  ${tail.join('\n  ')}`,
-      );
-    }
-    if (Date.now() - t0 > timeoutMs) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} not ready after ${timeoutMs} ms; last output:\n  ${tail.join('\n  ')}`);
-    }
-    if (endpoint && Date.now() - lastHealth > 250) {
-      lastHealth = Date.now();
-      if ((await health(endpoint, 250)) === 200) break;
-    }
-    await sleep(20);
-  }
-  return {
+  const handle = {
     name,
     pid: child.pid,
     child,
@@ -235,4 +218,25 @@ export async function startServer({ name, command, args, cwd, env, endpoint, tim
       return res;
     },
   };
+  onSpawn?.(handle);
+
+  const t0 = Date.now();
+  let lastHealth = 0;
+  while (!ready) {
+    if (exited) {
+      throw new Error(
+        `${name} exited before it was ready (${JSON.stringify(exited)}); last output:\n  ${tail.join('\n  ')}`,
+      );
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} not ready after ${timeoutMs} ms; last output:\n  ${tail.join('\n  ')}`);
+    }
+    if (endpoint && Date.now() - lastHealth > 250) {
+      lastHealth = Date.now();
+      if ((await health(endpoint, 250)) === 200) break;
+    }
+    await sleep(20);
+  }
+  return handle;
 }

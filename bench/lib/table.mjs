@@ -55,5 +55,7 @@ export const fmt = {
   pct: (v) => (v == null || !Number.isFinite(v) ? '-' : v.toFixed(0) + '%'),
   ratio: (a, b) => (a == null || b == null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? '-' : (a / b).toFixed(2)),
   bytes: (v) => (v == null ? '-' : v >= 1 << 20 ? (v / (1 << 20)).toFixed(1) + ' MiB' : (v / 1024).toFixed(0) + ' KiB'),
+  /** round trips per message or call: two decimals below 10 */
+  rt: (v) => (v == null || !Number.isFinite(v) ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1)),
   size: (n) => (n % 1024 === 0 ? `${n / 1024}KiB` : `${n}B`),
 };

@@ -94,9 +94,18 @@ export class CallStats {
  * @param {number} o.maxBacklog e2e: producers pause while this many messages are
  *   sent (or being sent) but not yet deleted; 0 = unbounded
  * @param {number|null} o.pid server pid for CPU accounting, or null
+ * @param {import('./sqs-client.mjs').SqsJsonClient[]} [o.clients] several nodes of one cluster
+ *   (o.client is then clients[0]): the queue is created through the first, every node must answer
+ *   GetQueueUrl for it before the load starts, and loop i works through node i % N (e2e consumers
+ *   through node (i + 1) % N, so messages are received through another node than they were sent)
+ * @param {number[]} [o.pids] the nodes' pids; server CPU is their sum (instead of o.pid)
+ * @param {() => Promise<number|null>} [o.roundTrips] reads the cluster's database round-trip
+ *   counter (the sum over its nodes), or null when it cannot; read before and after the load
  */
 export async function runScenario(o) {
   const { client, workload, bodySize, concurrency } = o;
+  const clients = o.clients ?? [client];
+  const pids = o.pids ?? (o.pid ? [o.pid] : []);
   const setupAgent = client.agent(1);
   let queueUrl;
   try {
@@ -110,19 +119,41 @@ export async function runScenario(o) {
   }
   if (typeof queueUrl !== 'string') throw new Error(`CreateQueue returned no QueueUrl for ${o.queueName}`);
 
-  const srvBefore = o.pid ? processTreeCpuMicros(o.pid) : null;
-  const cliBefore = process.cpuUsage();
+  const cpuOf = () => {
+    if (!pids.length) return null;
+    let sum = 0;
+    for (const pid of pids) {
+      const us = processTreeCpuMicros(pid);
+      if (us == null) return null;
+      sum += us;
+    }
+    return sum;
+  };
   let result;
+  let srvBefore = null;
   let srvAfter = null;
   let cli = null;
+  let rtBefore = null;
+  let rtAfter = null;
+  let queueVisibleMs = null;
   try {
-    if (workload === 'send') result = await sendWorkload(o, queueUrl, false);
-    else if (workload === 'batch') result = await sendWorkload(o, queueUrl, true);
-    else if (workload === 'e2e') result = await e2eWorkload(o, queueUrl);
+    let queueUrls = [queueUrl];
+    if (clients.length > 1) {
+      ({ urls: queueUrls, ms: queueVisibleMs } = await queueOnEveryNode(clients, setupAgent, o.queueName, QUEUE_VISIBLE_TIMEOUT_MS));
+    }
+    const run = { ...o, clients, queueUrls };
+    // the scrape first, then the CPU counters, so the scrape's cost falls outside the CPU figure
+    if (o.roundTrips) rtBefore = await o.roundTrips();
+    srvBefore = cpuOf();
+    const cliBefore = process.cpuUsage();
+    if (workload === 'send') result = await sendWorkload(run, false);
+    else if (workload === 'batch') result = await sendWorkload(run, true);
+    else if (workload === 'e2e') result = await e2eWorkload(run);
     else throw new Error(`unknown workload ${workload}`);
     // read the counters before DeleteQueue so its cost is not attributed
-    srvAfter = o.pid ? processTreeCpuMicros(o.pid) : null;
+    srvAfter = cpuOf();
     cli = process.cpuUsage(cliBefore);
+    if (o.roundTrips && rtBefore != null) rtAfter = await o.roundTrips();
   } finally {
     try {
       await client.json(setupAgent, 'DeleteQueue', { QueueUrl: queueUrl });
@@ -136,11 +167,17 @@ export async function runScenario(o) {
   const serverCpuUs = srvBefore != null && srvAfter != null ? srvAfter - srvBefore : null;
   const clientCpuUs = cli.user + cli.system;
   const wallUs = result.elapsedS * 1e6;
+  const roundTrips = rtBefore != null && rtAfter != null ? rtAfter - rtBefore : null;
+  // Round trips per call only where the scenario makes one kind of call (send, batch).
+  const callNames = Object.keys(result.calls);
+  const onlyCalls = callNames.length === 1 ? result.calls[callNames[0]].calls : 0;
   return {
     workload,
     bodySize,
     concurrency,
     queueUrl,
+    nodes: clients.length,
+    queueVisibleMs,
     ...result,
     serverCpuUs,
     serverCpuUsPerMsg: serverCpuUs != null && msgs > 0 ? serverCpuUs / msgs : null,
@@ -148,21 +185,69 @@ export async function runScenario(o) {
     clientCpuUs,
     clientCpuUsPerMsg: msgs > 0 ? clientCpuUs / msgs : null,
     clientCpuPct: wallUs > 0 ? (100 * clientCpuUs) / wallUs : null,
+    roundTrips,
+    roundTripsPerMsg: roundTrips != null && msgs > 0 ? roundTrips / msgs : null,
+    roundTripsPerCall: roundTrips != null && onlyCalls > 0 ? { [callNames[0]]: roundTrips / onlyCalls } : null,
   };
 }
 
-async function sendWorkload(o, queueUrl, batch) {
-  const { client, bodySize: size, concurrency } = o;
-  const qj = JSON.stringify(queueUrl);
+/** How long a queue created through node 1 may take to show on the other nodes. */
+const QUEUE_VISIBLE_TIMEOUT_MS = 10_000;
+
+/**
+ * Polls GetQueueUrl on every node until each one knows the queue; returns each node's QueueUrl
+ * and how long it took. The nodes share queue records through their database.
+ */
+async function queueOnEveryNode(clients, agent, queueName, timeoutMs) {
+  const urls = clients.map(() => null);
+  const lastError = clients.map(() => null);
+  const body = JSON.stringify({ QueueName: queueName });
+  const t0 = performance.now();
+  for (;;) {
+    await Promise.all(
+      clients.map(async (c, k) => {
+        if (urls[k]) return;
+        const r = await c.call(agent, 'GetQueueUrl', body, 2000);
+        let url = null;
+        if (r.status === 200) {
+          try {
+            url = JSON.parse(r.body).QueueUrl;
+          } catch {
+            /* not JSON */
+          }
+        }
+        if (typeof url === 'string') urls[k] = url;
+        else lastError[k] = describeFailure(r);
+      }),
+    );
+    const ms = performance.now() - t0;
+    if (urls.every(Boolean)) return { urls, ms };
+    if (ms > timeoutMs) {
+      const missing = urls.flatMap((u, k) => (u ? [] : [`node ${k + 1} (${clients[k].endpoint}: ${lastError[k]})`]));
+      throw new Error(
+        `queue ${queueName} was created through node 1 but after ${timeoutMs / 1000} s GetQueueUrl still fails on ` +
+          `${missing.join(', ')}: the nodes do not share new queues (a change feed between nodes is needed)`,
+      );
+    }
+    await sleep(5);
+  }
+}
+
+async function sendWorkload(o, batch) {
+  const { clients, bodySize: size, concurrency } = o;
+  const qjs = o.queueUrls.map((u) => JSON.stringify(u));
   const action = batch ? 'SendMessageBatch' : 'SendMessage';
   const stats = new CallStats();
-  const agent = client.agent(concurrency);
+  // one agent for all nodes: http.Agent keeps its sockets per host and port
+  const agent = clients[0].agent(concurrency);
   let seq = 0;
   let messages = 0;
   const start = performance.now();
   const deadline = start + o.durationMs;
 
-  async function loop() {
+  async function loop(i) {
+    const client = clients[i % clients.length];
+    const qj = qjs[i % clients.length];
     while (performance.now() < deadline) {
       let body;
       if (batch) {
@@ -207,7 +292,7 @@ async function sendWorkload(o, queueUrl, batch) {
     }
   }
 
-  await Promise.all(Array.from({ length: concurrency }, loop));
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => loop(i)));
   const elapsedS = (performance.now() - start) / 1000;
   agent.destroy();
   const failures = [];
@@ -227,16 +312,17 @@ const SENT = 1;
 const RECEIVED = 2;
 const DELETED = 4;
 
-async function e2eWorkload(o, queueUrl) {
-  const { client, bodySize: size, concurrency } = o;
-  const qj = JSON.stringify(queueUrl);
+async function e2eWorkload(o) {
+  const { clients, bodySize: size, concurrency } = o;
+  const qjs = o.queueUrls.map((u) => JSON.stringify(u));
   const sendStats = new CallStats();
   const recvStats = new CallStats();
   const delStats = new CallStats();
-  const pAgent = client.agent(concurrency);
-  const cAgent = client.agent(concurrency);
-  const recvBody =
-    '{"QueueUrl":' + qj + ',"MaxNumberOfMessages":10,"WaitTimeSeconds":' + o.waitSeconds + '}';
+  const pAgent = clients[0].agent(concurrency);
+  const cAgent = clients[0].agent(concurrency);
+  const recvBodies = qjs.map(
+    (qj) => '{"QueueUrl":' + qj + ',"MaxNumberOfMessages":10,"WaitTimeSeconds":' + o.waitSeconds + '}',
+  );
   const recvTimeoutMs = (o.waitSeconds + 15) * 1000;
 
   // Per-sequence-number state: SENT (acknowledged by SendMessageBatch),
@@ -303,7 +389,10 @@ async function e2eWorkload(o, queueUrl) {
   const start = performance.now();
   const deadline = start + o.durationMs;
 
-  async function producer() {
+  // producer i works through node i % N, consumer i through node (i + 1) % N
+  async function producer(i) {
+    const client = clients[i % clients.length];
+    const qj = qjs[i % clients.length];
     while (performance.now() < deadline) {
       if (maxBacklog > 0 && outstanding + 10 > maxBacklog) {
         const tw = performance.now();
@@ -362,7 +451,10 @@ async function e2eWorkload(o, queueUrl) {
     }
   }
 
-  async function consumer() {
+  async function consumer(i) {
+    const client = clients[(i + 1) % clients.length];
+    const qj = qjs[(i + 1) % clients.length];
+    const recvBody = recvBodies[(i + 1) % clients.length];
     while (!done) {
       const t0 = performance.now();
       const r = await client.call(cAgent, 'ReceiveMessage', recvBody, recvTimeoutMs);
@@ -441,8 +533,8 @@ async function e2eWorkload(o, queueUrl) {
   }
 
   const deadlineTimer = setTimeout(wake, o.durationMs);
-  const consumers = Array.from({ length: concurrency }, consumer);
-  await Promise.all(Array.from({ length: concurrency }, producer));
+  const consumers = Array.from({ length: concurrency }, (_, i) => consumer(i));
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => producer(i)));
   const prodEnd = performance.now();
   clearTimeout(deadlineTimer);
   producersDone = true;

@@ -77,3 +77,21 @@ export class Metrics implements SqsMetricsHook {
   }
 }
 
+
+/**
+ * `sealq_storage_round_trips_total`: queries the storage engine has sent to its database server
+ * (one per round trip, BEGIN and COMMIT included), read from `roundTrips()` at scrape time. Only
+ * PostgreSQL counts them (`PgStore.roundTrips`); `bench/run.mjs --nodes` divides the count by
+ * messages. Register it once per Metrics.
+ */
+export function registerStorageRoundTrips(metrics: Metrics, roundTrips: () => number): void {
+  new Counter({
+    name: 'sealq_storage_round_trips_total',
+    help: 'Queries sent to the storage database server (one per round trip, BEGIN and COMMIT included).',
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc(roundTrips());
+    },
+  });
+}

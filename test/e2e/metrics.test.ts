@@ -59,4 +59,24 @@ describe('GET /metrics', () => {
     expect(sample(text, 'sealq_data_key_cache_total', { cache: 'encrypt', result: 'hit' })).toBe(2);
     expect(sample(text, 'sealq_policy_denials_total', { action: 'SendMessage' })).toBe(1);
   });
+
+  it('counts database round trips on PostgreSQL (and has no such counter on SQLite)', async () => {
+    const roundTrips = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('sealq_storage_round_trips_total '));
+      return line === undefined ? undefined : Number(line.split(' ')[1]);
+    };
+    const sqs = clientFor(Sqs as never, server.url);
+    const { QueueUrl } = await sqs.send(new Sqs.CreateQueueCommand({ QueueName: uniqueName('rt') }));
+    const before = await roundTrips();
+    await sqs.send(new Sqs.SendMessageCommand({ QueueUrl, MessageBody: 'counted' }));
+    const after = await roundTrips();
+    if (!server.postgres) {
+      expect(before).toBeUndefined();
+      return;
+    }
+    // A send is one transaction: BEGIN, its statements, COMMIT.
+    expect(after! - before!).toBeGreaterThanOrEqual(3);
+  });
 });
+

@@ -163,6 +163,7 @@ export class PgStore implements SqsStore {
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
+    countRoundTrips(pool);
     try {
       await migrate(pool, schema);
       const store = new PgStore(pool, { ...options, schema });
@@ -173,6 +174,11 @@ export class PgStore implements SqsStore {
       await pool.end().catch(() => {});
       throw err;
     }
+  }
+
+  /** Queries sent to the server so far, one per round trip (BEGIN and COMMIT included). */
+  get roundTrips(): number {
+    return roundTripCounts.get(this.pool)?.n ?? 0;
   }
 
   /** Runs `fn` as an operation close() waits for. */
@@ -824,4 +830,23 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   } finally {
     client.release(broken);
   }
+}
+
+// ---------------------------------------------------------------- round-trip count
+// For /metrics (sealq_storage_round_trips_total) and `bench/run.mjs --nodes`: every query any of
+// the pool's connections sends (pool.query and client.query alike, BEGIN/COMMIT included).
+
+const roundTripCounts = new WeakMap<pg.Pool, { n: number }>();
+
+/** Counts each query sent on the connections `pool` opens from now on (call it before any). */
+function countRoundTrips(pool: pg.Pool): void {
+  const count = { n: 0 };
+  roundTripCounts.set(pool, count);
+  pool.on('connect', (client) => {
+    const query = client.query as (...args: unknown[]) => unknown;
+    client.query = function (this: unknown, ...args: unknown[]) {
+      count.n++;
+      return query.apply(this, args);
+    } as typeof client.query;
+  });
 }
