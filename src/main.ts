@@ -27,6 +27,9 @@ import { PgStore } from './storage/postgres/pg-store.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
 import { Metrics, registerStorageRoundTrips } from './observability/metrics.js';
 import { applyResourceBootstrap } from './services/resource-bootstrap.js';
+import { join } from 'node:path';
+import { S3Service } from './services/s3/s3-service.js';
+import { ObjectFiles } from './services/s3/object-files.js';
 
 export const version: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -42,6 +45,8 @@ export interface Sealq {
   snsCore: SnsService;
   /** The EventBridge service itself (its `deliveries` likewise). */
   eventsCore: EventsService;
+  /** The S3 service itself (its `deliveries` record each notification's outcome). */
+  s3Core: S3Service;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,7 @@ export interface SealqOptions {
 interface Services {
   events: JsonService<CallerContext>;
   eventsCore: EventsService;
+  s3: S3Service;
   sns: QueryService<SnsContext>;
   snsCore: SnsService;
   sqs: SqsService;
@@ -115,8 +121,12 @@ async function startServices(
   await eventsCore.load();
   eventsCore.onDelivery = (record) => metrics.delivery('events', record.outcome, record.errorCode);
   const events = new JsonService<CallerContext>(eventsModel, eventsCore, implementedEventsActions);
-  await applyResourceBootstrap(config.accounts, { sqs, kms: identity.kms, sns: snsCore, events: eventsCore, region: config.region });
-  return { sqs, identity, iam, sts, kms, sns, snsCore, events, eventsCore };
+  // Object data lives in the data directory, whatever engine keeps the metadata.
+  const s3 = new S3Service(store.identity(), new ObjectFiles(join(config.dataDir, 's3')), () => sqs, identity.authorizer, clock);
+  await s3.load();
+  s3.onDelivery = (record) => metrics.delivery('s3', record.outcome, record.errorCode);
+  await applyResourceBootstrap(config.accounts, { sqs, kms: identity.kms, sns: snsCore, events: eventsCore, s3, region: config.region });
+  return { sqs, identity, iam, sts, kms, sns, snsCore, events, eventsCore, s3 };
 }
 
 /** The composition root: config → storage → services → HTTP server, listening. */
@@ -142,13 +152,14 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
         bus,
         {
           sqs: () => services.sqs,
-          entityCaches: () => [services.identity.directory, services.identity.keys, services.snsCore, services.eventsCore],
+          entityCaches: () => [services.identity.directory, services.identity.keys, services.snsCore, services.eventsCore, services.s3],
           identityStore: store.identity(),
           reloadAll: async () => {
             await services.identity.reload();
             await services.sqs.reloadQueues();
             await services.snsCore.load();
             await services.eventsCore.reload();
+            await services.s3.load();
           },
         },
         (error) => logger.error({ err: error }, 'cluster feed: could not apply a change from another node'),
@@ -205,11 +216,15 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     get events() {
       return services.events;
     },
+    get s3() {
+      return services.s3;
+    },
     metrics,
     snsCertificate: () => services.snsCore.certificate(),
     reset: async () => {
       services.sqs.stop();
       services.eventsCore.stop();
+      await services.s3.wipe();
       await store.reset();
       services = await startServices(config, store, clock, metrics, bus);
     },
@@ -232,13 +247,22 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     get eventsCore() {
       return services.eventsCore;
     },
+    get s3Core() {
+      return services.s3;
+    },
     store,
     close() {
       closing ??= (async () => {
         services.sqs.stop();
         services.eventsCore.stop();
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          // A connection whose response its client has read (a streamed GetObject, say) turns idle
+          // only after close() began: keep closing idle ones until the server has stopped.
+          const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+          server.close(() => {
+            clearInterval(sweeper);
+            resolve();
+          });
           server.closeIdleConnections();
         });
         await store.close();

@@ -19,6 +19,8 @@ export const authErrorSpecs = {
   AccessDenied: spec('AccessDeniedException', 'AccessDenied', 403),
   AuthorizationQueryParametersError: spec('AuthorizationQueryParametersError', 'AuthorizationQueryParametersError', 400),
   XAmzContentSHA256Mismatch: spec('XAmzContentSHA256Mismatch', 'XAmzContentSHA256Mismatch', 400),
+  InvalidRequest: spec('InvalidRequest', 'InvalidRequest', 400),
+  InvalidArgument: spec('InvalidArgument', 'InvalidArgument', 400),
 } as const;
 
 export type AuthErrorCode = keyof typeof authErrorSpecs;
@@ -83,4 +85,8 @@ export const authErrors = {
   invalidExpires: (message: string) => fail('AuthorizationQueryParametersError', 'invalid-expires')(message),
   payloadHashMismatch: () =>
     fail('XAmzContentSHA256Mismatch', 'invalid-payload-hash')("The provided 'x-amz-content-sha256' header does not match what was computed."),
+  // AWS: S3 wants the header on every header-signed request.
+  payloadHashMissing: () => fail('InvalidRequest', 'invalid-payload-hash')('Missing required header for this request: x-amz-content-sha256'),
+  payloadHashInvalid: (value: string) =>
+    fail('InvalidArgument', 'invalid-payload-hash')(`x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid sha256 value; sealq does not accept ${value.slice(0, 64)}`),
 };

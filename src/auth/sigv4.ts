@@ -34,6 +34,12 @@ export interface SignedHttpRequest {
   /** Lowercased names; node's `req.headersDistinct` keeps repeated headers apart. */
   headers: RequestHeaders;
   body: Uint8Array;
+  /**
+   * S3 only: the body is still on the wire and `body` is empty. The declared
+   * `x-amz-content-sha256` enters the canonical request as sent, and whoever streams the body
+   * must check it (a hex hash) or decode it (aws-chunked).
+   */
+  streamed?: boolean;
 }
 
 /** What the key store knows about an access key. */
@@ -93,6 +99,7 @@ export interface VerifiedSignature<C extends SigningCredential = SigningCredenti
 const FIFTEEN_MINUTES = 15 * 60_000;
 const MAX_EXPIRES_SECONDS = 604_800;
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+export const STREAMING_UNSIGNED_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
 
 /**
  * Verifies a SigV4-signed request (Authorization header or presigned query string) and returns who
@@ -165,7 +172,10 @@ export function readSignedRequest(request: SignedHttpRequest, options: VerifyOpt
 
   const declaredHash = single(request.headers['x-amz-content-sha256']) ?? (presigned ? param(PRESIGNED.contentSha256) : undefined);
   // AWS: S3 presigned URLs sign UNSIGNED-PAYLOAD unless they say otherwise.
-  const payloadHash = payloadHashFor(request.body, declaredHash ?? (presigned && isS3 ? UNSIGNED_PAYLOAD : undefined), isS3);
+  const payloadHash =
+    request.streamed && isS3
+      ? streamedPayloadHash(declaredHash ?? (presigned ? UNSIGNED_PAYLOAD : undefined))
+      : payloadHashFor(request.body, declaredHash ?? (presigned && isS3 ? UNSIGNED_PAYLOAD : undefined), isS3);
   const canonical = canonicalRequest({
     method: request.method,
     path: request.path,
@@ -241,6 +251,17 @@ function payloadHashFor(body: Uint8Array, declared: string | undefined, isS3: bo
   // Streaming (chunk-signed) S3 payloads are not supported, so their seed cannot be trusted either.
   if (isS3 && declared !== undefined && declared !== actual) throw authErrors.payloadHashMismatch();
   return actual;
+}
+
+/**
+ * The payload hash of a body that is still streaming: a hex SHA-256 (checked by the streamer),
+ * UNSIGNED-PAYLOAD, or STREAMING-UNSIGNED-PAYLOAD-TRAILER (aws-chunked with a trailing checksum,
+ * what SDK v3 sends for streams over http). Chunk-signed payloads are not supported.
+ */
+function streamedPayloadHash(declared: string | undefined): string {
+  if (declared === undefined) throw authErrors.payloadHashMissing();
+  if (declared === UNSIGNED_PAYLOAD || declared === STREAMING_UNSIGNED_TRAILER || /^[0-9a-f]{64}$/.test(declared)) return declared;
+  throw authErrors.payloadHashInvalid(declared);
 }
 
 /** Constant-time comparison; lengths are public (a signature is always 64 hex digits). */

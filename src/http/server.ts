@@ -7,12 +7,15 @@ import { protocolErrors } from '../protocol/protocol-errors.js';
 import { encodeError, type WireProtocol } from '../protocol/sqs/sqs-endpoint.js';
 import { newUuid } from '../shared/ids.js';
 import { handleRequest, type PipelineDependencies, type RawRequest } from './pipeline.js';
+import { handleS3, isS3Request } from './s3-front.js';
+import type { S3Service } from '../services/s3/s3-service.js';
 
 export interface HttpDependencies extends PipelineDependencies {
   snsCertificate: () => Promise<string>;
   /** Wipes all state (POST /_sealq/reset, only with allowReset). */
   reset: () => Promise<void>;
   version: string;
+  s3: S3Service;
 }
 
 export interface RunningServer {
@@ -37,6 +40,8 @@ export function createHttpFront(deps: HttpDependencies): Server {
     const mark = url.indexOf('?');
     const path = mark < 0 ? url : url.slice(0, mark);
     const query = mark < 0 ? '' : url.slice(mark + 1);
+    // S3 first: its bodies stream, and its paths are bucket names (a bucket may be called "health").
+    if (isS3Request(req, query)) return handleS3(deps, req, res, requestId, path, query);
     if (req.method === 'GET' && path === '/health') {
       return send(res, requestId, {
         status: 200,

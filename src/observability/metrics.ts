@@ -68,7 +68,7 @@ export class Metrics implements SqsMetricsHook {
     this.denials.inc({ action });
   }
 
-  delivery(source: 'sns' | 'events', outcome: string, errorCode: string | undefined): void {
+  delivery(source: 'sns' | 'events' | 's3', outcome: string, errorCode: string | undefined): void {
     this.deliveries.inc({ source, outcome, error_code: errorCode ?? '' });
   }
 

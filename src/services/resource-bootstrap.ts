@@ -1,6 +1,7 @@
 import type { EventsService } from './events/events-service.js';
 import { rootPrincipal } from './iam/identity-directory.js';
 import type { KmsService } from './kms/kms-service.js';
+import type { S3Service } from './s3/s3-service.js';
 import type { SnsService } from './sns/sns-service.js';
 import type { SqsService } from './sqs/sqs-service.js';
 import type { RequestContext } from './sqs/types.js';
@@ -8,7 +9,7 @@ import { AwsError } from '../shared/aws-error.js';
 
 const doc = (d: unknown): string => (typeof d === 'string' ? d : JSON.stringify(d));
 
-/** The resources part of a bootstrap file's account: keys, queues, topics, rules. */
+/** The resources part of a bootstrap file's account: keys, queues, topics, rules, buckets. */
 export interface BootstrapResources {
   id: string;
   keys?: Array<{ alias: string; description?: string; policy?: unknown }>;
@@ -25,17 +26,23 @@ export interface BootstrapResources {
     schedule?: string;
     targets: Array<{ id: string; queue: string; input?: string; inputPath?: string; messageGroupId?: string; deadLetterQueue?: string }>;
   }>;
+  buckets?: Array<{
+    name: string;
+    /** Queue configurations, set (and validated with an s3:TestEvent) as PutBucketNotificationConfiguration does. */
+    notifications?: Array<{ id?: string; queue: string; events: string[]; prefix?: string; suffix?: string }>;
+  }>;
 }
 
 /**
  * Stands up what a bootstrap file declares — KMS keys (by alias), queues, topics with their
- * subscriptions, EventBridge rules with their targets — through the services' own operations, as
+ * subscriptions, EventBridge rules with their targets, S3 buckets with their notification
+ * configurations — through the services' own operations, as
  * each account's root user, so every rule that applies to an API call applies here too. Starting
  * again with the same file changes nothing; changed attributes are applied.
  */
 export async function applyResourceBootstrap(
   accounts: BootstrapResources[],
-  services: { sqs: SqsService; kms: KmsService; sns: SnsService; events: EventsService; region: string },
+  services: { sqs: SqsService; kms: KmsService; sns: SnsService; events: EventsService; s3: S3Service; region: string },
 ): Promise<void> {
   for (const account of accounts) {
     const principal = rootPrincipal(account.id);
@@ -125,6 +132,33 @@ export async function applyResourceBootstrap(
           })),
         });
         if (failedEntries.length > 0) throw new Error(failedEntries.map((f) => `${f.targetId}: ${f.errorMessage}`).join('; '));
+      });
+    }
+
+    const s3Ctx = { principal, requestId: 'bootstrap', region: services.region, secure: true };
+    for (const bucket of account.buckets ?? []) {
+      await at(`bucket ${bucket.name}`, async () => {
+        try {
+          await services.s3.createBucket(s3Ctx, { bucket: bucket.name });
+        } catch (error) {
+          if (!(error instanceof AwsError && error.spec.queryCode === 'BucketAlreadyOwnedByYou')) throw error;
+        }
+        if (bucket.notifications === undefined) return;
+        const wanted = bucket.notifications.map((n) => ({
+            id: n.id,
+            queueArn: queueArn(n.queue),
+            events: n.events,
+            filterRules: [
+              ...(n.prefix !== undefined ? [{ name: 'prefix', value: n.prefix }] : []),
+              ...(n.suffix !== undefined ? [{ name: 'suffix', value: n.suffix }] : []),
+            ],
+          }));
+        // Unchanged since the last start: no new s3:TestEvent.
+        const current = await services.s3.getBucketNotification(s3Ctx, { bucket: bucket.name });
+        const shape = (c: { id?: string; queueArn?: string; events: string[]; filterRules: Array<{ name?: string; value?: string }> }) =>
+          JSON.stringify([c.id ?? '', c.queueArn, [...c.events].sort(), c.filterRules.map((r) => [r.name?.toLowerCase(), r.value])]);
+        if (current.length === wanted.length && wanted.every((w, i) => shape(w) === shape(current[i]) && w.id !== undefined)) return;
+        await services.s3.putBucketNotification(s3Ctx, { bucket: bucket.name, queueConfigurations: wanted });
       });
     }
   }

@@ -1,0 +1,104 @@
+/**
+ * Object data on disk: `<data-dir>/s3/objects/<2 hex>/<random id>`, never named after the user's
+ * key. A body streams into `s3/tmp/` and is renamed into place only once it was read completely
+ * and every check on it passed, so a reader never sees half an object.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { mkdir, open as fsOpen, rename, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { s3Errors } from './errors.js';
+
+export interface WrittenFile {
+  fileId: string;
+  size: number;
+  /** Hex MD5 of the content: the ETag of a single-part object. */
+  md5: string;
+}
+
+export class ObjectFiles {
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly root: string) {}
+
+  private dirs(): Promise<void> {
+    this.ready ??= (async () => {
+      await mkdir(join(this.root, 'tmp'), { recursive: true });
+      await mkdir(join(this.root, 'objects'), { recursive: true });
+    })();
+    return this.ready;
+  }
+
+  private pathOf(fileId: string): string {
+    return join(this.root, 'objects', fileId.slice(0, 2), fileId);
+  }
+
+  /** Streams `body` to a new file; `maxBytes` bounds it (EntityTooLarge). The file is durable only after `commit`. */
+  async write(body: Readable, maxBytes: number): Promise<WrittenFile> {
+    await this.dirs();
+    const fileId = randomBytes(16).toString('hex');
+    const temp = join(this.root, 'tmp', fileId);
+    const md5 = createHash('md5');
+    let size = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        if (size > maxBytes) return done(s3Errors.entityTooLarge(size, maxBytes));
+        md5.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, measure, createWriteStream(temp, { flags: 'wx' }));
+      await mkdir(join(this.root, 'objects', fileId.slice(0, 2)), { recursive: true });
+      await rename(temp, this.pathOf(fileId));
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    return { fileId, size, md5: md5.digest('hex') };
+  }
+
+  /** The file's bytes, or those from `range.start` to `range.end` inclusive. */
+  read(fileId: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.pathOf(fileId), range);
+  }
+
+  /** Removes a file no object refers to any more; one already gone is fine. */
+  async remove(fileId: string): Promise<void> {
+    await unlink(this.pathOf(fileId)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  /** Copies a stored file into a new one (CopyObject). */
+  async copy(fileId: string, maxBytes: number): Promise<WrittenFile> {
+    return this.write(this.read(fileId), maxBytes);
+  }
+
+  /**
+   * Opens the file now, so a later overwrite or delete (which unlinks it) cannot cut the read short:
+   * the open file stays readable to the end.
+   */
+  async open(fileId: string, range?: { start: number; end: number }): Promise<Readable> {
+    const handle = await fsOpen(this.pathOf(fileId), 'r');
+    return handle.createReadStream(range);
+  }
+
+  /** One new file holding the given files one after the other (CompleteMultipartUpload). */
+  async concat(fileIds: string[], maxBytes: number): Promise<WrittenFile> {
+    const read = (id: string) => this.read(id);
+    async function* parts(): AsyncGenerator<Buffer> {
+      for (const id of fileIds) for await (const chunk of read(id)) yield chunk as Buffer;
+    }
+    return this.write(Readable.from(parts()), maxBytes);
+  }
+
+  /** Everything, for a reset of all state. */
+  async wipe(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
+    this.ready = undefined;
+  }
+}

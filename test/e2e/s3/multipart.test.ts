@@ -1,0 +1,102 @@
+/**
+ * Multipart uploads through @aws-sdk/client-s3: parts stream to files of their own, Complete joins
+ * them (ETag `<md5 of md5s>-<n>`) and sends ObjectCreated:CompleteMultipartUpload; S3's errors for
+ * bad part lists, small parts and unknown uploads.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../support/sealq.js';
+import { S3, Sqs, bucket, clientsFor, poll, queue, queueConfiguration, s3ErrorOf, s3QueuePolicy, type Clients } from './helpers.js';
+
+let server: TestServer;
+let c: Clients;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  c = clientsFor(server);
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+const MiB = 1024 * 1024;
+
+describe('multipart uploads', () => {
+  it('joins the parts in order into one object and sends ObjectCreated:CompleteMultipartUpload', async () => {
+    const name = await bucket(c, 'mpu');
+    const q = await queue(c, {}, 'mpu');
+    await c.sqs.send(new Sqs.SetQueueAttributesCommand({ QueueUrl: q.url, Attributes: { Policy: s3QueuePolicy(q.arn, `arn:aws:s3:::${name}`) } }));
+    await c.s3.send(
+      new S3.PutBucketNotificationConfigurationCommand({ Bucket: name, NotificationConfiguration: { QueueConfigurations: [queueConfiguration(q.arn, ['s3:ObjectCreated:CompleteMultipartUpload'], {}, 'mpu')] } }),
+    );
+    await poll(c, q.url, 1); // the test event
+
+    const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB + 7), randomBytes(1000)];
+    const { UploadId } = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'joined.bin', ContentType: 'application/x-test', Metadata: { m: 'v' } }));
+    expect(UploadId).toBeTruthy();
+    // Uploaded out of order, and part 2 twice: the second upload replaces the first.
+    const etags: string[] = [];
+    for (const n of [3, 2, 1, 2]) {
+      const { ETag } = await c.s3.send(new S3.UploadPartCommand({ Bucket: name, Key: 'joined.bin', UploadId, PartNumber: n, Body: parts[n - 1] }));
+      expect(ETag).toBe(`"${createHash('md5').update(parts[n - 1]).digest('hex')}"`);
+      etags[n - 1] = ETag!;
+    }
+    const done = await c.s3.send(
+      new S3.CompleteMultipartUploadCommand({
+        Bucket: name,
+        Key: 'joined.bin',
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+    const expected = createHash('md5').update(Buffer.concat(parts.map((p) => createHash('md5').update(p).digest()))).digest('hex');
+    expect(done).toMatchObject({ Bucket: name, Key: 'joined.bin', ETag: `"${expected}-3"` });
+    const got = await c.s3.send(new S3.GetObjectCommand({ Bucket: name, Key: 'joined.bin' }));
+    expect(got).toMatchObject({ ContentType: 'application/x-test', Metadata: { m: 'v' }, ETag: `"${expected}-3"` });
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+
+    const [message] = await poll(c, q.url, 1);
+    const record = (JSON.parse(message.Body!) as { Records: Array<{ eventName: string; s3: { object: { key: string; size: number; eTag: string } } }> }).Records[0];
+    expect(record.eventName).toBe('ObjectCreated:CompleteMultipartUpload');
+    expect(record.s3.object).toMatchObject({ key: 'joined.bin', size: 10 * MiB + 1007, eTag: `${expected}-3` });
+    expect(message.Attributes?.SenderId).toBe('s3.amazonaws.com');
+
+    // The upload is gone once completed.
+    expect(await s3ErrorOf(c.s3.send(new S3.AbortMultipartUploadCommand({ Bucket: name, Key: 'joined.bin', UploadId })))).toMatchObject({
+      code: 'NoSuchUpload',
+      status: 404,
+    });
+  });
+
+  it('refuses bad part lists (InvalidPart, InvalidPartOrder, EntityTooSmall); abort discards the upload', async () => {
+    const name = await bucket(c, 'mpu-bad');
+    const { UploadId } = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'k' }));
+    const small = await c.s3.send(new S3.UploadPartCommand({ Bucket: name, Key: 'k', UploadId, PartNumber: 1, Body: 'tiny' }));
+    const last = await c.s3.send(new S3.UploadPartCommand({ Bucket: name, Key: 'k', UploadId, PartNumber: 2, Body: 'last' }));
+    const complete = (Parts: S3.CompletedPart[]) =>
+      s3ErrorOf(c.s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: name, Key: 'k', UploadId, MultipartUpload: { Parts } })));
+    expect(await complete([{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }])).toMatchObject({ code: 'InvalidPart', status: 400 });
+    expect(await complete([{ PartNumber: 2, ETag: last.ETag }, { PartNumber: 1, ETag: small.ETag }])).toMatchObject({ code: 'InvalidPartOrder', status: 400 });
+    expect(await complete([{ PartNumber: 1, ETag: small.ETag }, { PartNumber: 2, ETag: last.ETag }])).toMatchObject({
+      code: 'EntityTooSmall',
+      status: 400,
+      message: 'Your proposed upload is smaller than the minimum allowed size',
+    });
+    expect(await s3ErrorOf(c.s3.send(new S3.UploadPartCommand({ Bucket: name, Key: 'k', UploadId, PartNumber: 10001, Body: 'x' })))).toMatchObject({
+      code: 'InvalidArgument',
+    });
+    // A failed Complete leaves the upload open; a single small part is a whole object.
+    const one = await c.s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: name, Key: 'k', UploadId, MultipartUpload: { Parts: [{ PartNumber: 2, ETag: last.ETag }] } }));
+    expect(one.ETag).toMatch(/-1"$/);
+    expect(await (await c.s3.send(new S3.GetObjectCommand({ Bucket: name, Key: 'k' }))).Body!.transformToString()).toBe('last');
+
+    const second = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'other' }));
+    await c.s3.send(new S3.UploadPartCommand({ Bucket: name, Key: 'other', UploadId: second.UploadId, PartNumber: 1, Body: 'x' }));
+    await c.s3.send(new S3.AbortMultipartUploadCommand({ Bucket: name, Key: 'other', UploadId: second.UploadId }));
+    expect(await s3ErrorOf(c.s3.send(new S3.UploadPartCommand({ Bucket: name, Key: 'other', UploadId: second.UploadId, PartNumber: 2, Body: 'y' })))).toMatchObject({
+      code: 'NoSuchUpload',
+      status: 404,
+    });
+    expect((await c.s3.send(new S3.ListObjectsV2Command({ Bucket: name }))).Contents?.map((o) => o.Key)).toEqual(['k']);
+  });
+});
