@@ -77,6 +77,20 @@ async function openStore(config: Config): Promise<ServerStore> {
   return PgStore.open({ connectionString: config.storage, schema: config.storageSchema, poolSize: config.storagePoolSize });
 }
 
+/**
+ * An event-source delivery's outcome: counted, and a failure logged with its exact error code
+ * (e.g. KMS.AccessDeniedException) and where it was going. Never the message itself.
+ */
+function reportDelivery(
+  metrics: Metrics,
+  logger: Logger,
+  source: 'sns' | 'events' | 's3',
+  record: { outcome: string; errorCode?: string; time: number },
+): void {
+  metrics.delivery(source, record.outcome, record.errorCode);
+  if (record.outcome !== 'delivered') logger.warn({ source, ...record }, 'event delivery failed');
+}
+
 /** Several nodes may share a PostgreSQL database: they follow one another through its change feed. */
 async function openClusterBus(store: ServerStore): Promise<ClusterBus | undefined> {
   if (!(store instanceof PgStore)) return undefined;
@@ -89,6 +103,7 @@ async function startServices(
   clock: Clock,
   metrics: Metrics,
   bus: ClusterBus | undefined,
+  logger: Logger,
 ): Promise<Services> {
   const identity = await startIdentity(config, store.identity(), clock);
   const kmsAudit = identity.kms.onCall;
@@ -113,18 +128,18 @@ async function startServices(
     config.region,
   );
   await snsCore.load();
-  snsCore.onDelivery = (record) => metrics.delivery('sns', record.outcome, record.errorCode);
+  snsCore.onDelivery = (record) => reportDelivery(metrics, logger, 'sns', record);
   snsCore.kms = identity.kms;
   const sns = new QueryService<SnsContext>(snsModel, snsCore, implementedSnsActions);
   const eventsCore = new EventsService(store.identity(), () => sqs, identity.authorizer, clock, config.region);
   eventsCore.lease = (name, ttlMs) => store.tryLease(name, sqs.nodeId, clock.now(), ttlMs);
   await eventsCore.load();
-  eventsCore.onDelivery = (record) => metrics.delivery('events', record.outcome, record.errorCode);
+  eventsCore.onDelivery = (record) => reportDelivery(metrics, logger, 'events', record);
   const events = new JsonService<CallerContext>(eventsModel, eventsCore, implementedEventsActions);
   // Object data lives in the data directory, whatever engine keeps the metadata.
   const s3 = new S3Service(store.identity(), new ObjectFiles(join(config.dataDir, 's3')), () => sqs, identity.authorizer, clock);
   await s3.load();
-  s3.onDelivery = (record) => metrics.delivery('s3', record.outcome, record.errorCode);
+  s3.onDelivery = (record) => reportDelivery(metrics, logger, 's3', record);
   await applyResourceBootstrap(config.accounts, { sqs, kms: identity.kms, sns: snsCore, events: eventsCore, s3, region: config.region });
   return { sqs, identity, iam, sts, kms, sns, snsCore, events, eventsCore, s3 };
 }
@@ -146,7 +161,7 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
   let bus: ClusterBus | undefined;
   try {
     bus = await openClusterBus(store);
-    services = await startServices(config, store, clock, metrics, bus);
+    services = await startServices(config, store, clock, metrics, bus, logger);
     if (bus) {
       followCluster(
         bus,
@@ -226,7 +241,7 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
       services.eventsCore.stop();
       await services.s3.wipe();
       await store.reset();
-      services = await startServices(config, store, clock, metrics, bus);
+      services = await startServices(config, store, clock, metrics, bus, logger);
     },
   };
   const server = createHttpFront(deps);
