@@ -102,7 +102,8 @@ export class PgClusterBus implements ClusterBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.connectionString });
+    // Named, so operators (and tests) can tell the feed's connection apart in pg_stat_activity.
+    const client = new pg.Client({ connectionString: this.options.connectionString, application_name: `sealq-feed ${this.nodeId}`.slice(0, 63) });
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', (message) => {
