@@ -54,5 +54,8 @@ export function followCluster(bus: ClusterBus, members: ClusterMembers, onError:
 /** Points a (new) SQS service at the cluster: its lease holder id, and its wake-ups go to every node. */
 export function joinSqsToCluster(sqs: SqsService, bus: ClusterBus): void {
   sqs.nodeId = bus.nodeId;
-  sqs.messages.waiters.broadcast = (queueId) => bus.publish({ type: 'messages', queueId });
+  // Wake-ups only matter to receivers on other nodes: a lone node sends none.
+  sqs.messages.waiters.broadcast = (queueId) => {
+    if (bus.hasPeers) bus.publish({ type: 'messages', queueId });
+  };
 }

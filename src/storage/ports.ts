@@ -251,6 +251,11 @@ export interface ClusterListener {
 /** The change feed between nodes on one database. Publishing never waits and never throws. */
 export interface ClusterBus {
   readonly nodeId: string;
+  /**
+   * Whether another node has been heard from (nodes greet each other when they join). Until then
+   * nobody listens, so a lone node can skip announcements that only matter to other nodes.
+   */
+  readonly hasPeers: boolean;
   publish(event: ClusterEvent): void;
   subscribe(listener: ClusterListener): void;
   close(): Promise<void>;

@@ -67,6 +67,25 @@ describe.skipIf(!(process.env.CI || (await reachable())))('PgClusterBus (LISTEN/
     expect(await until(() => heardByB.length === 600)).toBe(true);
   });
 
+  it('knows whether any other node listens: a lone node has no peers until another joins, then both know', async () => {
+    const lonely = `${schema}_alone`;
+    const first = await PgClusterBus.open({ connectionString, schema: lonely, nodeId: 'first', send });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(first.hasPeers).toBe(false);
+      const second = await PgClusterBus.open({ connectionString, schema: lonely, nodeId: 'second', send });
+      try {
+        // The newcomer greets; the one already there greets back.
+        expect(await until(() => first.hasPeers && second.hasPeers)).toBe(true);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close();
+    }
+    expect(a.hasPeers && b.hasPeers).toBe(true);
+  });
+
   it('reconnects after losing its connection and asks its listener to resync', async () => {
     heardByB.length = 0;
     const admin = new pg.Client({ connectionString });

@@ -20,6 +20,8 @@ interface Envelope {
   /** Publishing node. */
   n: string;
   e: ClusterEvent[];
+  /** A greeting: the node just joined (or rejoined) and wants to be greeted back. */
+  hello?: 'join' | 'reply';
 }
 
 /**
@@ -38,6 +40,8 @@ export class PgClusterBus implements ClusterBus {
   private closed = false;
   private reconnectDelay = RECONNECT_MIN_MS;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly greeted = new Set<string>();
+  hasPeers = false;
 
   private constructor(private readonly options: PgClusterBusOptions) {
     this.nodeId = options.nodeId;
@@ -114,6 +118,13 @@ export class PgClusterBus implements ClusterBus {
     await client.query(`LISTEN ${this.channel}`);
     this.client = client;
     this.reconnectDelay = RECONNECT_MIN_MS;
+    // Listening now: say so, so that nodes already running know someone else needs their news.
+    await this.greet('join');
+  }
+
+  private greet(kind: 'join' | 'reply'): Promise<void> {
+    const payload = JSON.stringify({ n: this.nodeId, e: [], hello: kind } satisfies Envelope);
+    return this.options.send(this.channel, payload).catch(() => undefined);
   }
 
   private deliver(payload: string): void {
@@ -124,6 +135,12 @@ export class PgClusterBus implements ClusterBus {
       return;
     }
     if (envelope.n === this.nodeId || !Array.isArray(envelope.e)) return;
+    this.hasPeers = true;
+    // A node that joined learns about this one from the reply; once per node is enough.
+    if (envelope.hello === 'join' && !this.greeted.has(envelope.n)) {
+      this.greeted.add(envelope.n);
+      void this.greet('reply');
+    }
     for (const event of envelope.e) this.listener?.event(event);
   }
 
