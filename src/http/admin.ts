@@ -4,7 +4,7 @@ import { protocolErrors } from '../protocol/protocol-errors.js';
 import { explainDecision, type ExplainQuestion } from '../services/explain.js';
 import { servicePrincipal } from '../services/iam/entities.js';
 import { authorizeIam } from '../services/iam/iam-access.js';
-import { costReport, summarize } from '../services/kms/metering.js';
+import { costReport, summarize, usageSeries } from '../services/kms/metering.js';
 import { AwsError } from '../shared/aws-error.js';
 import { header, type CallerContext, type PipelineDependencies, type RawRequest } from './pipeline.js';
 
@@ -35,7 +35,8 @@ function explainEndpoint(deps: PipelineDependencies, caller: CallerContext, requ
 
 /**
  * POST /_sealq/kms-usage {from?, to?} (epoch ms or ISO dates): the account's metered KMS calls,
- * summarised, with the cost report per queue. For the account's root user.
+ * summarised, with the cost report per queue and the calls over time (`series`, for the console's
+ * chart). For the account's root user.
  */
 function kmsUsageEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest): EncodedResponse {
   if (caller.principal.type !== 'Account') {
@@ -60,7 +61,7 @@ function kmsUsageEndpoint(deps: PipelineDependencies, caller: CallerContext, req
   return {
     status: 200,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ from, to, summary: summarize(records), report }),
+    body: JSON.stringify({ from, to, summary: summarize(records), report, series: usageSeries(records, { from, to }) }),
   };
 }
 
@@ -118,6 +119,39 @@ async function deliverEndpoint(deps: PipelineDependencies, caller: CallerContext
   return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
 }
 
+/**
+ * POST /_sealq/peek {queueUrl, max?, bodies?}: the queue's messages without changing them (no
+ * visibility change, no receive count), for the console's browse. Authorized as sqs:ReceiveMessage
+ * on the queue; each encrypted body is opened as the caller (SSE-KMS: kms:Decrypt via SQS), else
+ * the message says which key and permission are missing. `bodies: false` leaves bodies out and
+ * asks KMS nothing (the oldest message's age). Bodies are never logged.
+ */
+async function peekEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest, requestId: string): Promise<EncodedResponse> {
+  let input: { queueUrl?: unknown; max?: unknown; bodies?: unknown };
+  try {
+    input = JSON.parse(request.body.toString('utf8')) as typeof input;
+  } catch {
+    throw protocolErrors.serialization('The peek request body must be JSON.');
+  }
+  if (typeof input?.queueUrl !== 'string' || input.queueUrl === '') throw protocolErrors.missingParameter('queueUrl');
+  if (input.max !== undefined && typeof input.max !== 'number') throw protocolErrors.invalidParameterValue('max must be a number.');
+  if (input.bodies !== undefined && typeof input.bodies !== 'boolean') throw protocolErrors.invalidParameterValue('bodies must be true or false.');
+  const host = header(request.headers.host) ?? `${deps.config.host}:${deps.config.port}`;
+  const result = await deps.sqs.peekMessages(
+    {
+      requestId,
+      accountId: caller.principal.accountId,
+      region: deps.config.region,
+      baseUrl: `${request.secure ? 'https' : 'http'}://${host}`,
+      senderId: caller.principal.userId,
+      principal: caller.principal,
+      secure: request.secure,
+      sourceIp: request.sourceIp,
+    },
+    { queueUrl: input.queueUrl, max: input.max, bodies: input.bodies },
+  );
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
+}
 
 type AdminEndpoint = (deps: PipelineDependencies, caller: CallerContext, request: RawRequest, requestId: string) => Promise<EncodedResponse> | EncodedResponse;
 
@@ -125,4 +159,5 @@ export const adminEndpoints: Record<string, AdminEndpoint> = {
   '/_sealq/explain': explainEndpoint,
   '/_sealq/kms-usage': kmsUsageEndpoint,
   '/_sealq/deliver': deliverEndpoint,
+  '/_sealq/peek': peekEndpoint,
 };

@@ -8,6 +8,7 @@ import { encodeError, type WireProtocol } from '../protocol/sqs/sqs-endpoint.js'
 import { newUuid } from '../shared/ids.js';
 import { handleRequest, type PipelineDependencies, type RawRequest } from './pipeline.js';
 import { handleS3, isS3Request } from './s3-front.js';
+import { isConsolePath, serveConsole } from './console-assets.js';
 import type { S3Service } from '../services/s3/s3-service.js';
 
 export interface HttpDependencies extends PipelineDependencies {
@@ -16,6 +17,8 @@ export interface HttpDependencies extends PipelineDependencies {
   reset: () => Promise<void>;
   version: string;
   s3: S3Service;
+  /** Where the built console lives (default dist/console); tests may point elsewhere. */
+  consoleDir?: string;
 }
 
 export interface RunningServer {
@@ -48,6 +51,14 @@ export function createHttpFront(deps: HttpDependencies): Server {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ status: 'ok', version: deps.version, storage: 'sqlite' }),
       });
+    }
+    if (isConsolePath(path)) {
+      req.resume();
+      serveConsole(res, req.method ?? 'GET', path, requestId, deps.consoleDir).catch((error: unknown) => {
+        deps.logger.error({ err: error, requestId }, 'console file failed');
+        send(res, requestId, plain(500, 'console unavailable'));
+      });
+      return;
     }
     if (req.method === 'GET' && path === '/metrics' && deps.metrics) {
       deps.metrics.text().then(

@@ -185,6 +185,12 @@ export interface SqsStore {
   countMessages(queueId: number, now: number): Promise<MessageCounts>;
   /** The earliest instant after `now` at which a message of the queue becomes visible. */
   nextVisibleAt(queueId: number, now: number): Promise<number | undefined>;
+  /**
+   * Up to `limit` messages of the queue in send order, in whatever state (visible, in flight,
+   * delayed), as stored: nothing changes (no visibility, receive count or receipt), and
+   * `receiptToken` is always null, so a peek never hands out a receipt (the console's browse).
+   */
+  peekMessages(queueId: number, limit: number): Promise<StoredMessage[]>;
 
   createMoveTask(task: MoveTaskRecord): Promise<void>;
   updateMoveTask(handle: string, patch: Partial<MoveTaskRecord>): Promise<void>;

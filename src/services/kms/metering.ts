@@ -42,6 +42,36 @@ export function summarize(records: Iterable<KmsCallRecord>): UsageSummary {
   return s;
 }
 
+export interface UsageBucket {
+  /** The bucket's first instant (epoch ms); it spans `bucketMs`. */
+  start: number;
+  total: number;
+  byKey: Record<string, number>;
+  byQueue: Record<string, number>;
+  byPrincipal: Record<string, number>;
+}
+
+/**
+ * The calls over time, in `count` equal buckets from the first record (or `from`, when it is not
+ * 0) to `to`: what the console's usage chart draws per key, queue and principal.
+ */
+export function usageSeries(records: KmsCallRecord[], period: { from: number; to: number }, count = 30): { bucketMs: number; buckets: UsageBucket[] } {
+  const first = records.reduce((min, r) => Math.min(min, r.time), Number.POSITIVE_INFINITY);
+  const start = period.from > 0 ? period.from : Number.isFinite(first) ? first : period.to;
+  const bucketMs = Math.max(1, Math.ceil((period.to - start) / count));
+  const buckets: UsageBucket[] = Array.from({ length: count }, (_, i) => ({ start: start + i * bucketMs, total: 0, byKey: {}, byQueue: {}, byPrincipal: {} }));
+  for (const r of records) {
+    const i = Math.floor((r.time - start) / bucketMs);
+    if (i < 0 || i >= count) continue;
+    const b = buckets[i];
+    b.total++;
+    bump(b.byKey, r.keyArn);
+    bump(b.byQueue, queueOf(r));
+    bump(b.byPrincipal, r.principal);
+  }
+  return { bucketMs, buckets };
+}
+
 /**
  * Per queue, what was metered against what the formula predicts: producers are the principals
  * that asked SQS for data keys (GenerateDataKey), consumers those that only decrypted.

@@ -21,6 +21,7 @@ import type {
 import { Waiters } from './waiters.js';
 import type { QueueAccess } from './access.js';
 import { encodeEnvelope, type MessageEncryption } from './sse.js';
+import { peekMessages, type PeekedMessage } from './peek.js';
 
 interface AttemptRecord {
   expiresAt: number;
@@ -160,6 +161,12 @@ export class MessageOperations {
       if (fifo) out.sequenceNumber = outcome.sequenceNumber;
       return out;
     });
+  }
+
+  /** Browses the queue without changing it (the console's view); see peek.ts. */
+  peek(ctx: RequestContext, queueUrl: string, max?: number, options?: { bodies?: boolean }): Promise<PeekedMessage[]> {
+    const { store, clock, queues, access, encryption } = this;
+    return peekMessages({ store, clock, queues, access, encryption }, ctx, queueUrl, max, options);
   }
 
   async receive(ctx: RequestContext, input: ReceiveMessageInput, signal: { closed: boolean }): Promise<ReceivedMessage[]> {

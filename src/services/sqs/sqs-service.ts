@@ -11,6 +11,7 @@ import { QueueAccess } from './access.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import type { KmsService } from '../kms/kms-service.js';
 import { MessageEncryption } from './sse.js';
+import type { PeekedMessage } from './peek.js';
 import { sqsQueueArn } from '../../shared/arn.js';
 import { noMetrics, type SqsMetricsHook } from './types.js';
 import type {
@@ -285,6 +286,11 @@ export class SqsService {
 
   async receiveMessage(ctx: RequestContext, input: ReceiveMessageInput): Promise<{ messages: ReceivedMessage[] }> {
     return { messages: await this.messages.receive(ctx, input, this.shutdown) };
+  }
+
+  /** Not an SQS action: sealq's browse (POST /_sealq/peek), needing sqs:ReceiveMessage. */
+  async peekMessages(ctx: RequestContext, input: { queueUrl: string; max?: number; bodies?: boolean }): Promise<{ messages: PeekedMessage[] }> {
+    return { messages: await this.messages.peek(ctx, input.queueUrl, input.max, { bodies: input.bodies }) };
   }
 
   async deleteMessage(ctx: RequestContext, input: { queueUrl: string; receiptHandle: string }): Promise<void> {

@@ -883,6 +883,71 @@ export function describeStoreContract(engineName: string, open: () => Promise<St
       });
     });
 
+    describe('peekMessages', () => {
+      it('lists messages in send order in every state, with their content, changing nothing', async () => {
+        const queue = await createQueue('q');
+        const attributes = JSON.stringify({ colour: { dataType: 'String', stringValue: 'blue' } });
+        await store.insertMessages(
+          queue.id,
+          [
+            newMessage({ body: 'first', messageAttributes: attributes, envelope: '{"k":"key"}', bodyCiphertext: Buffer.from([1, 2, 3]) }),
+            newMessage({ body: 'second' }),
+            newMessage({ body: 'delayed', visibleAt: T0 + 10 * SECOND }),
+          ],
+          T0,
+        );
+        const [received] = (await store.receiveMessages(queue.id, receiveAt(T0, { maxMessages: 1, visibleUntil: T0 + 20 * SECOND }))).messages;
+        expect(received.body).toBe('first');
+        const before = await store.countMessages(queue.id, T0);
+
+        const peeked = await store.peekMessages(queue.id, 10);
+        expect(bodies(peeked)).toEqual(['first', 'second', 'delayed']);
+        expect(peeked[0]).toMatchObject({
+          messageId: received.messageId,
+          messageAttributes: attributes,
+          envelope: '{"k":"key"}',
+          bodyCiphertext: Buffer.from([1, 2, 3]),
+          sentAt: T0,
+          visibleAt: T0 + 20 * SECOND,
+          receiveCount: 1,
+          firstReceivedAt: T0,
+          receiptToken: null,
+        });
+        expect(peeked[1]).toMatchObject({ visibleAt: T0, receiveCount: 0, firstReceivedAt: null, receiptToken: null });
+        expect(peeked[2]).toMatchObject({ visibleAt: T0 + 10 * SECOND, receiveCount: 0 });
+        expectSequenceNumber(peeked[0].sequenceNumber);
+
+        // Peeking again, and receiving afterwards, see the same state: a peek changes nothing.
+        expect(await store.peekMessages(queue.id, 10)).toEqual(peeked);
+        expect(await store.countMessages(queue.id, T0)).toEqual(before);
+        const next = (await store.receiveMessages(queue.id, receiveAt(T0))).messages;
+        expect(bodies(next)).toEqual(['second']);
+        expect(next[0].receiveCount).toBe(1);
+        expect(await store.deleteMessage(queue.id, received.seq, received.receiptToken!, T0)).toBe('deleted');
+      });
+
+      it('stops at the limit and sees only its own queue', async () => {
+        const queue = await createQueue('q');
+        const other = await createQueue('other');
+        await store.insertMessages(queue.id, [newMessage({ body: 'a' }), newMessage({ body: 'b' }), newMessage({ body: 'c' })], T0);
+        await store.insertMessages(other.id, [newMessage({ body: 'x' })], T0);
+        expect(bodies(await store.peekMessages(queue.id, 2))).toEqual(['a', 'b']);
+        expect(bodies(await store.peekMessages(other.id, 10))).toEqual(['x']);
+        expect(await store.peekMessages(queue.id + 1000, 10)).toEqual([]);
+        expect(await store.peekMessages(queue.id, 0)).toEqual([]);
+      });
+
+      it('keeps group and deduplication ids of FIFO messages', async () => {
+        const queue = await createQueue('jobs.fifo', { fifo: true, attributes: { FifoQueue: 'true' } });
+        await store.insertMessages(queue.id, [fifoMessage('g1', 'd1', { body: 'one' }), fifoMessage('g2', 'd2', { body: 'two' })], T0);
+        const peeked = await store.peekMessages(queue.id, 10);
+        expect(peeked.map((m) => [m.body, m.groupId, m.deduplicationId])).toEqual([
+          ['one', 'g1', 'd1'],
+          ['two', 'g2', 'd2'],
+        ]);
+      });
+    });
+
     describe('move tasks', () => {
       it('creates, reads, lists (newest first) and patches tasks', async () => {
         const dlq = await createQueue('dlq');

@@ -607,6 +607,14 @@ export class PgStore implements SqsStore {
     return row.t ?? undefined;
   }
 
+  async peekMessages(queueId: number, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.query<MessageRow>(`SELECT ${ALL_COLUMNS} FROM sqs_messages WHERE queue_id = $1 ORDER BY id LIMIT $2`, [
+      queueId,
+      Math.max(0, limit),
+    ]);
+    return rows.map(toPeeked);
+  }
+
   async createMoveTask(task: MoveTaskRecord): Promise<void> {
     await this.query(
       `INSERT INTO sqs_move_tasks (handle, source_queue_id, source_arn, destination_arn, max_messages_per_second,
@@ -776,6 +784,20 @@ export class PgStore implements SqsStore {
 
 /** The message as this receive hands it out: its content plus its new receive state. */
 function toReceived(row: MessageRow, request: ReceiveRequest, token: number): StoredMessage {
+  return toStored(row, {
+    visibleAt: request.visibleUntil,
+    receiveCount: row.receive_count + 1,
+    firstReceivedAt: row.first_received_at ?? request.now,
+    receiptToken: token,
+  });
+}
+
+/** A message as stored, for a peek: its own receive state, and never a receipt. */
+function toPeeked(row: MessageRow): StoredMessage {
+  return toStored(row, { visibleAt: row.visible_at, receiveCount: row.receive_count, firstReceivedAt: row.first_received_at, receiptToken: null });
+}
+
+function toStored(row: MessageRow, state: Pick<StoredMessage, 'visibleAt' | 'receiveCount' | 'firstReceivedAt' | 'receiptToken'>): StoredMessage {
   return {
     seq: row.id,
     messageId: row.message_id,
@@ -789,10 +811,7 @@ function toReceived(row: MessageRow, request: ReceiveRequest, token: number): St
     md5OfSystemAttributes: row.md5_of_system_attributes,
     senderId: row.sender_id,
     sentAt: row.sent_at,
-    visibleAt: request.visibleUntil,
-    receiveCount: row.receive_count + 1,
-    firstReceivedAt: row.first_received_at ?? request.now,
-    receiptToken: token,
+    ...state,
     groupId: stringOrNull(row.group_id),
     deduplicationId: stringOrNull(row.deduplication_id),
     sequenceNumber: sequenceNumberOf(row.id),

@@ -56,6 +56,9 @@ const STATE_COLUMNS = `id, sent_at, visible_at, receive_count, first_received_at
 const CONTENT_COLUMNS = `message_id, body, message_attributes, system_attributes, md5_of_body,
   md5_of_message_attributes, md5_of_system_attributes, sender_id, deduplication_id, sse, body_ciphertext`;
 
+/** The receive state a stored message is handed out with. */
+type ReceiveState = Pick<StoredMessage, 'visibleAt' | 'receiveCount' | 'firstReceivedAt' | 'receiptToken'>;
+
 interface StateRow {
   id: number;
   sent_at: number;
@@ -250,6 +253,7 @@ export class SqliteStore implements SqsStore {
            WHERE sqs_leases.holder = excluded.holder OR sqs_leases.expires_at <= @now
          RETURNING holder`,
       ),
+      peek: db.prepare<[number, number], StateRow>(`SELECT ${STATE_COLUMNS} FROM sqs_messages WHERE queue_id = ? ORDER BY id LIMIT ?`),
       nextVisible: db.prepare<[number, number], { t: number | null }>(
         'SELECT min(visible_at) AS t FROM sqs_messages WHERE queue_id = ? AND visible_at > ?',
       ),
@@ -431,6 +435,16 @@ export class SqliteStore implements SqsStore {
 
   /** The message as this receive hands it out: its content plus its new receive state. */
   private receivedMessage(row: StateRow, request: ReceiveRequest, token: number): StoredMessage {
+    return this.storedMessage(row, {
+      visibleAt: request.visibleUntil,
+      receiveCount: row.receive_count + 1,
+      firstReceivedAt: row.first_received_at ?? request.now,
+      receiptToken: token,
+    });
+  }
+
+  /** A message's content (from the cache or the row) with the given receive state. */
+  private storedMessage(row: StateRow, state: ReceiveState): StoredMessage {
     const cached = this.cache.get(row.id);
     const c = cached ? undefined : this.s.contentOf.get(row.id)!;
     return {
@@ -446,10 +460,7 @@ export class SqliteStore implements SqsStore {
       md5OfSystemAttributes: cached ? cached.md5OfSystemAttributes : c!.md5_of_system_attributes,
       senderId: cached ? cached.senderId : c!.sender_id,
       sentAt: row.sent_at,
-      visibleAt: request.visibleUntil,
-      receiveCount: row.receive_count + 1,
-      firstReceivedAt: row.first_received_at ?? request.now,
-      receiptToken: token,
+      ...state,
       groupId: row.group_id,
       deduplicationId: cached ? cached.deduplicationId : c!.deduplication_id,
       sequenceNumber: sequenceNumberOf(row.id),
@@ -563,6 +574,12 @@ export class SqliteStore implements SqsStore {
 
   async nextVisibleAt(queueId: number, now: number): Promise<number | undefined> {
     return this.s.nextVisible.get(queueId, now)?.t ?? undefined;
+  }
+
+  async peekMessages(queueId: number, limit: number): Promise<StoredMessage[]> {
+    return this.s.peek.all(queueId, Math.max(0, limit)).map((row) =>
+      this.storedMessage(row, { visibleAt: row.visible_at, receiveCount: row.receive_count, firstReceivedAt: row.first_received_at, receiptToken: null }),
+    );
   }
 
   async createMoveTask(task: MoveTaskRecord): Promise<void> {

@@ -1,0 +1,181 @@
+import { admin, sqs, type Session } from '../api.js';
+import { errorBox, field, h, mount } from '../dom.js';
+import { sseOf } from './queues.js';
+
+/** What POST /_sealq/peek returns per message. */
+interface Peeked {
+  messageId: string;
+  sentTimestamp: number;
+  state: string;
+  approximateReceiveCount: number;
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
+  messageAttributes?: Record<string, { dataType: string; stringValue?: string; binaryValue?: string }>;
+  encryptedWith?: string;
+  body?: string;
+  denied?: { keyArn: string; permission: string; reason: string };
+  unavailable?: { keyArn: string; code: string; reason: string };
+}
+
+const EDITABLE = ['VisibilityTimeout', 'DelaySeconds', 'MessageRetentionPeriod', 'MaximumMessageSize', 'ReceiveMessageWaitTimeSeconds', 'KmsDataKeyReusePeriodSeconds', 'RedrivePolicy'];
+
+/** One queue: its attributes (editable), sending a message, and browsing without changing visibility. */
+export async function queueView(session: Session, path: string): Promise<HTMLElement> {
+  const [account, name] = path.split('/');
+  const url = `${location.origin}/${account}/${name}`;
+  const fifo = name.endsWith('.fifo');
+  const status = h('div', { 'aria-live': 'polite', 'data-testid': 'queue-status' });
+  const attributesBox = h('div');
+  const showAttributes = async () => {
+    try {
+      const { Attributes = {} } = await sqs<{ Attributes?: Record<string, string> }>(session, 'GetQueueAttributes', { QueueUrl: url, AttributeNames: ['All'] });
+      mount(
+        attributesBox,
+        h('p', {}, 'Encryption: ', h('span', { class: 'mono', 'data-testid': 'queue-sse' }, sseOf(Attributes))),
+        h('table', {}, h('tbody', {}, ...Object.entries(Attributes).sort().map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', { class: 'mono' }, v))))),
+      );
+    } catch (error) {
+      mount(attributesBox, errorBox(error));
+    }
+  };
+  await showAttributes();
+  const messages = h('div', { 'data-testid': 'messages' });
+  const browse = async () => {
+    try {
+      const answer = await admin<{ messages: Peeked[] }>(session, '/_sealq/peek', { queueUrl: url, max: 50 });
+      mount(messages, messageTable(answer.messages));
+    } catch (error) {
+      mount(messages, errorBox(error));
+    }
+  };
+  return h(
+    'section',
+    {},
+    h('p', {}, h('a', { href: '#/queues' }, '← Queues')),
+    h('h1', {}, name),
+    h('p', { class: 'mono muted' }, url),
+    status,
+    attributesBox,
+    editForm(session, url, status, showAttributes),
+    sendForm(session, url, fifo, status, async () => {
+      await showAttributes();
+      await browse();
+    }),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', {}, 'Messages'),
+      h('p', { class: 'muted' }, 'Browsing shows messages without receiving them: visibility and receive counts do not change. A body encrypted under a KMS key is shown only if you hold kms:Decrypt on that key.'),
+      h('button', { type: 'button', onclick: () => void browse() }, 'Browse messages'),
+      messages,
+    ),
+  );
+}
+
+function messageTable(list: Peeked[]): HTMLElement {
+  if (list.length === 0) return h('p', { class: 'muted' }, 'The queue is empty.');
+  return h(
+    'table',
+    {},
+    h('thead', {}, h('tr', {}, ...['Message', 'Sent', 'State', 'Receives', 'Attributes', 'Body'].map((t) => h('th', {}, t)))),
+    h(
+      'tbody',
+      {},
+      ...list.map((m) =>
+        h(
+          'tr',
+          { 'data-message-id': m.messageId },
+          h('td', { class: 'mono' }, m.messageId, m.messageGroupId ? h('div', { class: 'muted' }, `group ${m.messageGroupId}`) : null),
+          h('td', {}, new Date(m.sentTimestamp).toISOString()),
+          h('td', {}, m.state),
+          h('td', { class: 'num' }, m.approximateReceiveCount),
+          h('td', { class: 'mono' }, ...Object.entries(m.messageAttributes ?? {}).map(([k, a]) => h('div', {}, `${k} (${a.dataType}) = ${a.stringValue ?? a.binaryValue ?? ''}`))),
+          h('td', {}, bodyCell(m)),
+        ),
+      ),
+    ),
+  );
+}
+
+function bodyCell(m: Peeked): Node {
+  if (m.denied) {
+    return h(
+      'div',
+      { class: 'refusal', 'data-testid': 'refusal' },
+      `You need ${m.denied.permission} on ${m.denied.keyArn} to read this message.`,
+      h('div', { class: 'muted' }, m.denied.reason),
+    );
+  }
+  if (m.unavailable) return h('div', { class: 'refusal' }, `${m.unavailable.code} on ${m.unavailable.keyArn}: ${m.unavailable.reason}`);
+  return h(
+    'div',
+    {},
+    h('pre', { class: 'mono', 'data-testid': 'body' }, m.body ?? ''),
+    m.encryptedWith ? h('div', { class: 'muted' }, m.encryptedWith === 'sqs-owned' ? 'decrypted (SSE-SQS)' : `decrypted with ${m.encryptedWith}`) : null,
+  );
+}
+
+function editForm(session: Session, url: string, status: HTMLElement, done: () => Promise<void>): HTMLElement {
+  const form = h(
+    'form',
+    { class: 'card', 'data-testid': 'edit-queue' },
+    h('h2', {}, 'Edit an attribute'),
+    h('label', {}, h('span', {}, 'Attribute'), h('select', { name: 'attribute' }, ...EDITABLE.map((a) => h('option', { value: a }, a)))),
+    h('label', {}, h('span', {}, 'Value'), h('input', { type: 'text', name: 'value' })),
+    h('button', { type: 'submit' }, 'Save'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const attribute = field(form, 'attribute');
+    sqs(session, 'SetQueueAttributes', { QueueUrl: url, Attributes: { [attribute]: field(form, 'value') } }).then(
+      async () => {
+        mount(status, h('div', { class: 'ok' }, `${attribute} saved.`));
+        await done();
+      },
+      (error: unknown) => mount(status, errorBox(error)),
+    );
+  });
+  return form;
+}
+
+function sendForm(session: Session, url: string, fifo: boolean, status: HTMLElement, sent: () => Promise<void>): HTMLElement {
+  const form = h(
+    'form',
+    { class: 'card', 'data-testid': 'send-message' },
+    h('h2', {}, 'Send a message'),
+    h('label', {}, h('span', {}, 'Body'), h('textarea', { name: 'body', required: true })),
+    h('label', {}, h('span', {}, 'String attributes'), h('textarea', { name: 'attributes', placeholder: 'name=value, one a line' })),
+    fifo ? h('label', {}, h('span', {}, 'Message group id'), h('input', { type: 'text', name: 'groupId', required: true })) : null,
+    fifo ? h('label', {}, h('span', {}, 'Deduplication id'), h('input', { type: 'text', name: 'dedupId' })) : null,
+    h('button', { type: 'submit' }, 'Send'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input: Record<string, unknown> = { QueueUrl: url, MessageBody: field(form, 'body') };
+    const attributes: Record<string, { DataType: string; StringValue: string }> = {};
+    for (const line of field(form, 'attributes').split('\n')) {
+      const eq = line.indexOf('=');
+      if (line.trim() === '') continue;
+      if (eq <= 0) {
+        mount(status, h('div', { class: 'error' }, `Attribute lines take name=value: '${line}'`));
+        return;
+      }
+      attributes[line.slice(0, eq).trim()] = { DataType: 'String', StringValue: line.slice(eq + 1) };
+    }
+    if (Object.keys(attributes).length > 0) input.MessageAttributes = attributes;
+    if (fifo) {
+      input.MessageGroupId = field(form, 'groupId');
+      const dedup = field(form, 'dedupId').trim();
+      if (dedup) input.MessageDeduplicationId = dedup;
+    }
+    sqs<{ MessageId: string }>(session, 'SendMessage', input).then(
+      async ({ MessageId }) => {
+        mount(status, h('div', { class: 'ok' }, `Sent message ${MessageId}.`));
+        form.reset();
+        await sent();
+      },
+      (error: unknown) => mount(status, errorBox(error)),
+    );
+  });
+  return form;
+}
