@@ -26,7 +26,11 @@ describeStoreContract('sqlite (data directory)', async () => {
   };
 });
 
-describeStoreContract('sqlite (:memory:)', async () => {
-  const store = new SqliteStore({ dataDir: ':memory:' });
-  return { store, cleanup: () => closeAll([store]) };
-});
+describeStoreContract(
+  'sqlite (:memory:)',
+  async () => {
+    const store = new SqliteStore({ dataDir: ':memory:' });
+    return { store, cleanup: () => closeAll([store]) };
+  },
+  { reopens: false },
+);
