@@ -7,6 +7,7 @@ import { predictedRequests } from '../services/kms/metering.js';
 import { loadRootKey } from '../services/kms/crypto.js';
 import { resealUnderNewRootKey, writeRootKeyFile } from '../services/kms/root-key-rotation.js';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { PgStore } from '../storage/postgres/pg-store.js';
 import { ConfigError, defaultConfig, loadConfig, options, readConfigFile } from '../config/config.js';
 import { startSealq, version } from '../main.js';
 
@@ -29,8 +30,11 @@ Usage:
   sealq deliver --as-service PRINCIPAL [--source-arn ARN] [--source-account ID] --queue-url URL --body TEXT
                             send as an AWS service principal (e.g. sns.amazonaws.com), through the
                             path event sources use: queue policy, key policy, SSE
-  sealq root-key rotate [--data-dir DIR] [--root-key-file FILE]
-                            re-seal all KMS key material under a new root key (server stopped)
+  sealq redrive --source-arn ARN [--destination-arn ARN] [--rate N]
+                            start a message move task out of a dead-letter queue on a running
+                            server and show its progress until it ends (--endpoint, --data-dir)
+  sealq root-key rotate [--data-dir DIR] [--root-key-file FILE] [--storage URL --storage-schema S]
+                            re-seal all KMS key material under a new root key (every node stopped)
   sealq version             print the version
   sealq help                show this help
 
@@ -156,6 +160,70 @@ interface UsageAnswer {
   report: Array<{ queueArn: string; metered: number; predicted: number; producers: number; consumers: number; reusePeriodSeconds: number }>;
 }
 
+/** One signed SQS call (AWS JSON 1.0) to a running server. */
+async function sqsCall(action: string, payload: unknown, endpointFlag: string | undefined, dataDirFlag: string | undefined): Promise<Record<string, unknown>> {
+  const credentials = cliCredentials(dataDirFlag ?? process.env.SEALQ_DATA_DIR ?? defaultConfig.dataDir);
+  const endpoint = new URL('/', endpointFlag ?? `http://${defaultConfig.host}:${process.env.SEALQ_PORT ?? defaultConfig.port}`);
+  const body = JSON.stringify(payload);
+  const headers = signRequest({
+    method: 'POST',
+    url: endpoint,
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
+    body,
+    ...credentials,
+    region: process.env.SEALQ_REGION ?? defaultConfig.region,
+    service: 'sqs',
+    now: Date.now(),
+  });
+  const response = await fetch(endpoint, { method: 'POST', headers, body });
+  const text = await response.text();
+  if (!response.ok) {
+    const error = JSON.parse(text) as { __type?: string; message?: string };
+    throw new Error(`${action}: ${error.__type?.replace(/^.*#/, '') ?? response.status}: ${error.message ?? text}`);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Starts a message move task and follows it: progress on stderr, the outcome on stdout. */
+async function redrive(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'source-arn': { type: 'string' },
+      'destination-arn': { type: 'string' },
+      rate: { type: 'string' },
+      endpoint: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+    strict: true,
+  });
+  const source = values['source-arn'];
+  if (!source) throw new Error('--source-arn is required');
+  const call = (action: string, payload: unknown) => sqsCall(action, payload, values.endpoint, values['data-dir']);
+  const started = await call('StartMessageMoveTask', {
+    SourceArn: source,
+    ...(values['destination-arn'] ? { DestinationArn: values['destination-arn'] } : {}),
+    ...(values.rate ? { MaxNumberOfMessagesPerSecond: Number(values.rate) } : {}),
+  });
+  const handle = started.TaskHandle as string;
+  for (;;) {
+    const { Results } = (await call('ListMessageMoveTasks', { SourceArn: source, MaxResults: 10 })) as {
+      Results?: Array<{ TaskHandle?: string; Status: string; ApproximateNumberOfMessagesMoved: number; ApproximateNumberOfMessagesToMove?: number; FailureReason?: string }>;
+    };
+    // The running task carries its handle; once it has ended, it is the newest entry.
+    const task = Results?.find((t) => t.TaskHandle === handle) ?? Results?.[0];
+    if (!task) throw new Error('the move task is gone');
+    process.stderr.write(`\rmoved ${task.ApproximateNumberOfMessagesMoved}/${task.ApproximateNumberOfMessagesToMove ?? '?'} (${task.Status})   `);
+    if (task.Status !== 'RUNNING' && task.Status !== 'CANCELLING') {
+      process.stderr.write('\n');
+      process.stdout.write(`${task.Status}: moved ${task.ApproximateNumberOfMessagesMoved} message(s)${task.FailureReason ? ` (${task.FailureReason})` : ''}\n`);
+      if (task.Status !== 'COMPLETED') process.exitCode = 1;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function kmsUsage(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -278,12 +346,27 @@ async function deliver(argv: string[]): Promise<void> {
 async function rootKey(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub !== 'rotate') throw new Error("root-key takes 'rotate'");
-  const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' }, 'root-key-file': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      'data-dir': { type: 'string' },
+      'root-key-file': { type: 'string' },
+      storage: { type: 'string' },
+      'storage-schema': { type: 'string' },
+    },
+    strict: true,
+  });
+  const storage = values.storage ?? (process.env.SEALQ_STORAGE || 'sqlite');
   const dataDir = values['data-dir'] ?? process.env.SEALQ_DATA_DIR ?? defaultConfig.dataDir;
   const file = values['root-key-file'] ?? (process.env.SEALQ_ROOT_KEY_FILE || undefined);
   const current = loadRootKey({ base64: process.env.SEALQ_ROOT_KEY || undefined, file, dataDir });
   if (current.generated) throw new Error(`no root key found for ${dataDir}: nothing to rotate`);
-  const store = new SqliteStore({ dataDir });
+  // The key material lives wherever the server keeps its data: SQLite in the data directory, or
+  // the PostgreSQL schema every node shares (stop them all first).
+  const store =
+    storage === 'sqlite'
+      ? new SqliteStore({ dataDir })
+      : await PgStore.open({ connectionString: storage, schema: values['storage-schema'] ?? (process.env.SEALQ_STORAGE_SCHEMA || undefined) });
   try {
     const newKey = await resealUnderNewRootKey(store.identity(), current.key, (done, total) => {
       process.stderr.write(`\rre-sealed ${done}/${total} keys`);
@@ -316,6 +399,8 @@ async function main(): Promise<void> {
       return rootKey(rest);
     case 'deliver':
       return deliver(rest);
+    case 'redrive':
+      return redrive(rest);
     case 'version':
     case '--version':
       process.stdout.write(`${version}\n`);

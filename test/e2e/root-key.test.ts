@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, startSealq } from '../../src/index.js';
-import { testCredentials } from '../support/sealq.js';
+import { testCredentials, testPostgresUrl } from '../support/sealq.js';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 
 const run = promisify(execFile);
 const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'dist/cli/main.js');
@@ -81,4 +83,53 @@ describe('sealq root-key rotate', () => {
       rmSync(other, { recursive: true, force: true });
     }
   });
+
+  // Registered on the PostgreSQL pass of the end-to-end suite (npm test runs both).
+  if (process.env.SEALQ_TEST_STORAGE === 'postgres') it('rotates the root key of a PostgreSQL-backed deployment (--storage)', async () => {
+    const schema = `sealq_rootkey_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const dir = mkdtempSync(join(tmpdir(), 'sealq-rootkey-pg-'));
+    const oldKey = randomBytes(32).toString('base64');
+    const withKey = (key: string) =>
+      loadConfig({
+        flags: {
+          port: '0',
+          'data-dir': dir,
+          'log-level': 'silent',
+          'root-key': key,
+          storage: testPostgresUrl,
+          'storage-schema': schema,
+          'root-access-key-id': testCredentials.accessKeyId,
+          'root-secret-access-key': testCredentials.secretAccessKey,
+        },
+      });
+    try {
+      let sealq = await startSealq(withKey(oldKey));
+      const ctx = { principal: sealq.identity.directory.principalFor(testCredentials.accessKeyId)!, secure: false };
+      const { keyMetadata } = await sealq.identity.kms.createKey(ctx, {});
+      const { ciphertextBlob } = await sealq.identity.kms.encrypt(ctx, { keyId: keyMetadata.keyId, plaintext: Buffer.from('pg secret') });
+      await sealq.close();
+
+      const { stdout } = await run(process.execPath, [cli, 'root-key', 'rotate', '--storage', testPostgresUrl, '--storage-schema', schema], {
+        env: { ...process.env, SEALQ_ROOT_KEY: oldKey, SEALQ_ROOT_KEY_FILE: '', SEALQ_DATA_DIR: dir },
+      });
+      const newKey = /SEALQ_ROOT_KEY=(\S+)/.exec(stdout)?.[1];
+      expect(newKey).toBeDefined();
+      // The old key no longer opens the data; the new one does, and old ciphertexts still decrypt.
+      await expect(startSealq(withKey(oldKey))).rejects.toThrow(/same root key/);
+      sealq = await startSealq(withKey(newKey!));
+      const { plaintext } = await sealq.identity.kms.decrypt(
+        { principal: sealq.identity.directory.principalFor(testCredentials.accessKeyId)!, secure: false },
+        { ciphertextBlob },
+      );
+      expect(plaintext.toString()).toBe('pg secret');
+      await sealq.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      const db = new pg.Client({ connectionString: testPostgresUrl });
+      await db.connect();
+      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.end();
+    }
+  });
 });
+
