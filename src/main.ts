@@ -235,6 +235,12 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
       return services.s3;
     },
     metrics,
+    deliveryLogs: () => ({
+      sns: services.snsCore.deliveries,
+      events: services.eventsCore.deliveries,
+      s3: services.s3.deliveries,
+      bucketAccount: (bucket: string) => services.s3.bucketAccount(bucket),
+    }),
     snsCertificate: () => services.snsCore.certificate(),
     reset: async () => {
       services.sqs.stop();

@@ -3,7 +3,7 @@
  * (SQS over AWS JSON 1.0, KMS over JSON 1.1, STS and IAM over Query) and sealq's signed
  * /_sealq/* endpoints. The server authorizes each as the signed-in principal.
  */
-import { signRequest, type Credentials } from './sigv4.js';
+import { sha256Hex, signRequest, type Credentials } from './sigv4.js';
 
 export interface Session extends Credentials {
   region: string;
@@ -40,7 +40,13 @@ export const sessionStore = {
 };
 
 interface Call {
+  /** POST unless said otherwise. */
+  method?: string;
   path: string;
+  /** The raw query string, without `?`. */
+  query?: string;
+  /** Extra headers to sign and send. */
+  headers?: Array<[string, string]>;
   service: string;
   contentType: string;
   target?: string;
@@ -53,10 +59,12 @@ async function send(credentials: Credentials & { region: string }, call: Call): 
     ['Content-Type', call.contentType],
   ];
   if (call.target) headers.push(['X-Amz-Target', call.target]);
+  headers.push(...(call.headers ?? []));
+  const method = call.method ?? 'POST';
   const signed = await signRequest({
-    method: 'POST',
+    method,
     path: call.path,
-    query: '',
+    query: call.query ?? '',
     headers,
     body: call.body,
     credentials,
@@ -65,7 +73,8 @@ async function send(credentials: Credentials & { region: string }, call: Call): 
   });
   // The browser sets Host itself (it may not be set by a script); it is the value signed above.
   const sent = signed.headers.filter(([name]) => name.toLowerCase() !== 'host');
-  const response = await fetch(call.path, { method: 'POST', headers: sent, body: call.body, credentials: 'omit', cache: 'no-store' });
+  const url = call.query ? `${call.path}?${call.query}` : call.path;
+  const response = await fetch(url, { method, headers: sent, body: method === 'GET' ? undefined : call.body, credentials: 'omit', cache: 'no-store' });
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
 
@@ -113,14 +122,44 @@ export async function kms<T = Record<string, unknown>>(session: Session, action:
   return (r.text ? JSON.parse(r.text) : {}) as T;
 }
 
-/** One STS or IAM action over AWS Query; the XML answer as a document. */
+const QUERY_VERSIONS = { sts: '2011-06-15', iam: '2010-05-08', sns: '2010-03-31' } as const;
+
+/** One EventBridge action over AWS JSON 1.1. */
+export async function events<T = Record<string, unknown>>(session: Session, action: string, input: Record<string, unknown> = {}): Promise<T> {
+  const r = await send(session, {
+    path: '/',
+    service: 'events',
+    contentType: 'application/x-amz-json-1.1',
+    target: `AWSEvents.${action}`,
+    body: JSON.stringify(input),
+  });
+  if (r.status !== 200) throw jsonError(r.status, r.text);
+  return (r.text ? JSON.parse(r.text) : {}) as T;
+}
+
+/** One S3 GET (path-style, signed for 's3' with the empty body's hash); the XML answer as a document. */
+export async function s3Get(session: Session, path: string, rawQuery = ''): Promise<Document> {
+  const r = await send(session, {
+    method: 'GET',
+    path,
+    query: rawQuery,
+    service: 's3',
+    contentType: 'application/xml',
+    headers: [['x-amz-content-sha256', await sha256Hex('')]],
+    body: '',
+  });
+  if (r.status !== 200) throw xmlError(r.status, r.text);
+  return new DOMParser().parseFromString(r.text, 'application/xml');
+}
+
+/** One STS, IAM or SNS action over AWS Query; the XML answer as a document. */
 export async function query(
   credentials: Credentials & { region: string },
-  service: 'sts' | 'iam',
+  service: keyof typeof QUERY_VERSIONS,
   action: string,
   params: Record<string, string> = {},
 ): Promise<Document> {
-  const version = service === 'sts' ? '2011-06-15' : '2010-05-08';
+  const version = QUERY_VERSIONS[service];
   const body = new URLSearchParams({ Action: action, Version: version, ...params }).toString();
   const r = await send(credentials, { path: '/', service, contentType: 'application/x-www-form-urlencoded; charset=utf-8', body });
   if (r.status !== 200) throw xmlError(r.status, r.text);

@@ -1,10 +1,13 @@
 /** The sealq operator console: a hash-routed page per task, each a client of the signed APIs. */
 import { sessionStore, type Session } from './api.js';
 import { h, mount } from './dom.js';
+import { keysView } from './views/keys.js';
+import { principalsView } from './views/principals.js';
 import { queueView } from './views/queue.js';
 import { queuesView } from './views/queues.js';
 import { signInView } from './views/sign-in.js';
 import { simulatorView } from './views/simulator.js';
+import { sourcesView } from './views/sources.js';
 import { usageView } from './views/usage.js';
 
 const app = document.getElementById('app')!;
@@ -17,6 +20,9 @@ export function go(route: string): void {
 
 const pages: Array<[string, string]> = [
   ['/queues', 'Queues'],
+  ['/keys', 'Keys'],
+  ['/principals', 'Principals'],
+  ['/sources', 'Event sources'],
   ['/simulator', 'Permissions'],
   ['/usage', 'KMS usage'],
 ];
@@ -52,6 +58,9 @@ async function render(): Promise<void> {
   let view: HTMLElement;
   if (route.startsWith('/queue/')) view = await queueView(session, route.slice('/queue/'.length));
   else if (route === '/simulator') view = simulatorView(session);
+  else if (route === '/keys') view = await keysView(session);
+  else if (route === '/principals') view = await principalsView(session);
+  else if (route === '/sources') view = await sourcesView(session);
   else if (route === '/usage') view = await usageView(session);
   else view = await queuesView(session, go);
   mount(app, view);

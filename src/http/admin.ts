@@ -5,6 +5,7 @@ import { explainDecision, type ExplainQuestion } from '../services/explain.js';
 import { servicePrincipal } from '../services/iam/entities.js';
 import { authorizeIam } from '../services/iam/iam-access.js';
 import { costReport, summarize, usageSeries } from '../services/kms/metering.js';
+import { parseArn } from '../shared/arn.js';
 import { AwsError } from '../shared/aws-error.js';
 import { header, type CallerContext, type PipelineDependencies, type RawRequest } from './pipeline.js';
 
@@ -153,6 +154,62 @@ async function peekEndpoint(deps: PipelineDependencies, caller: CallerContext, r
   return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
 }
 
+/** One failed or dead-lettered delivery, as POST /_sealq/deliveries returns it. */
+interface DeliveryFailure {
+  time: number;
+  source: 'sns' | 'events' | 's3';
+  /** The topic, rule or bucket ARN the delivery came from. */
+  sourceArn: string;
+  /** The subscription endpoint, target or queue it went to. */
+  destination: string;
+  outcome: string;
+  errorCode?: string;
+}
+
+/**
+ * POST /_sealq/deliveries {max?}: the account's most recent failed or dead-lettered deliveries of
+ * SNS subscriptions, EventBridge targets and S3 notifications, newest first (up to `max`, 1–1000,
+ * default 100). For the account's root user.
+ */
+function deliveriesEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest): EncodedResponse {
+  if (caller.principal.type !== 'Account') {
+    throw new AwsError(authErrorSpecs.AccessDenied, `User: ${caller.principal.arn} is not authorized to read delivery records; only the account's root user is.`);
+  }
+  let body: { max?: number } = {};
+  if (request.body.length > 0) {
+    try {
+      body = JSON.parse(request.body.toString('utf8')) as typeof body;
+    } catch {
+      throw protocolErrors.serialization('The deliveries request body must be JSON.');
+    }
+  }
+  const max = body.max ?? 100;
+  if (!Number.isInteger(max) || max < 1 || max > 1000) throw protocolErrors.invalidParameterValue('max must be an integer from 1 to 1000.');
+  const account = caller.principal.accountId;
+  const logs = deps.deliveryLogs?.();
+  const failures: DeliveryFailure[] = [];
+  if (logs) {
+    const failed = (r: { outcome: string }) => r.outcome !== 'delivered';
+    for (const r of logs.sns) {
+      if (failed(r) && parseArn(r.topicArn)?.accountId === account) {
+        failures.push({ time: r.time, source: 'sns', sourceArn: r.topicArn, destination: r.endpoint, outcome: r.outcome, errorCode: r.errorCode });
+      }
+    }
+    for (const r of logs.events) {
+      if (failed(r) && parseArn(r.ruleArn)?.accountId === account) {
+        failures.push({ time: r.time, source: 'events', sourceArn: r.ruleArn, destination: r.targetArn, outcome: r.outcome, errorCode: r.errorCode });
+      }
+    }
+    for (const r of logs.s3) {
+      if (failed(r) && logs.bucketAccount(r.bucket) === account) {
+        failures.push({ time: r.time, source: 's3', sourceArn: `arn:aws:s3:::${r.bucket}`, destination: r.queueArn, outcome: r.outcome, errorCode: r.errorCode });
+      }
+    }
+  }
+  failures.sort((a, b) => b.time - a.time);
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ deliveries: failures.slice(0, max) }) };
+}
+
 type AdminEndpoint = (deps: PipelineDependencies, caller: CallerContext, request: RawRequest, requestId: string) => Promise<EncodedResponse> | EncodedResponse;
 
 export const adminEndpoints: Record<string, AdminEndpoint> = {
@@ -160,4 +217,5 @@ export const adminEndpoints: Record<string, AdminEndpoint> = {
   '/_sealq/kms-usage': kmsUsageEndpoint,
   '/_sealq/deliver': deliverEndpoint,
   '/_sealq/peek': peekEndpoint,
+  '/_sealq/deliveries': deliveriesEndpoint,
 };

@@ -7,7 +7,9 @@ import { parseForm } from '../protocol/aws-query/decode.js';
 import { protocolErrors } from '../protocol/protocol-errors.js';
 import type { QueryService } from '../protocol/query-service.js';
 import type { JsonService } from '../protocol/json-service.js';
-import type { SnsContext } from '../services/sns/sns-service.js';
+import type { DeliveryRecord, SnsContext } from '../services/sns/sns-service.js';
+import type { EventDeliveryRecord } from '../services/events/events-service.js';
+import type { S3DeliveryRecord } from '../services/s3/s3-service.js';
 import { adminEndpoints } from './admin.js';
 import type { Metrics } from '../observability/metrics.js';
 import {
@@ -44,6 +46,16 @@ export interface PipelineDependencies {
   sns: QueryService<SnsContext>;
   events: JsonService<CallerContext>;
   metrics?: Metrics;
+  /** The delivery records of SNS, EventBridge and S3 notifications (POST /_sealq/deliveries). */
+  deliveryLogs?: () => DeliveryLogs;
+}
+
+export interface DeliveryLogs {
+  sns: readonly DeliveryRecord[];
+  events: readonly EventDeliveryRecord[];
+  s3: readonly S3DeliveryRecord[];
+  /** The account owning a bucket, if it still exists. */
+  bucketAccount: (bucket: string) => string | undefined;
 }
 
 /** A fully read request: what the pipeline needs, independent of node:http. */

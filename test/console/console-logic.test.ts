@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isDeciding, parseContext } from '../../console/src/views/simulator.js';
 import { formatAge, sseOf } from '../../console/src/views/queues.js';
 import { monthlyCost } from '../../console/src/views/usage.js';
+import { validatePolicy } from '../../console/src/views/keys.js';
 
 describe('console helpers', () => {
   it('reads context keys as key=value lines, a repeated key with several values', () => {
@@ -36,5 +37,19 @@ describe('console helpers', () => {
     expect(monthlyCost(26_784, 31 * day, 0.03)).toBeCloseTo((26_784 * 30) / 31 / 10_000 * 0.03);
     expect(monthlyCost(100, 3_600_000, 0.03)).toBeCloseTo(100 * 720 / 10_000 * 0.03);
     expect(monthlyCost(5, 0, 0.03)).toBe(0);
+  });
+
+  it('checks a key policy’s JSON and basic grammar before saving', () => {
+    const good = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'kms:*', Resource: '*' }] };
+    expect(validatePolicy(JSON.stringify(good))).toEqual([]);
+    expect(validatePolicy('{"Version":')[0]).toMatch(/^Not valid JSON/);
+    expect(validatePolicy('[]')).toEqual(['The policy must be a JSON object.']);
+    expect(validatePolicy(JSON.stringify({ Version: '2012-10-17', Statement: [] }))).toEqual(['Statement must be a non-empty array of statements.']);
+    expect(validatePolicy(JSON.stringify({ Statement: [{ Effect: 'allow', Action: 3, Resource: '*' }] }))).toEqual([
+      'Version must be "2012-10-17" (or "2008-10-17").',
+      'Statement 1: Effect must be "Allow" or "Deny".',
+      'Statement 1: a key policy statement needs a Principal.',
+      'Statement 1: Action must be a string or an array of strings.',
+    ]);
   });
 });

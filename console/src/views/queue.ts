@@ -39,6 +39,7 @@ export async function queueView(session: Session, path: string): Promise<HTMLEle
     }
   };
   await showAttributes();
+  const redrive = await redriveCard(session, url, status, showAttributes);
   const messages = h('div', { 'data-testid': 'messages' });
   const browse = async () => {
     try {
@@ -56,6 +57,7 @@ export async function queueView(session: Session, path: string): Promise<HTMLEle
     h('p', { class: 'mono muted' }, url),
     status,
     attributesBox,
+    redrive,
     editForm(session, url, status, showAttributes),
     sendForm(session, url, fifo, status, async () => {
       await showAttributes();
@@ -178,4 +180,67 @@ function sendForm(session: Session, url: string, fifo: boolean, status: HTMLElem
     );
   });
   return form;
+}
+
+interface MoveTask {
+  Status: string;
+  ApproximateNumberOfMessagesMoved?: number;
+  ApproximateNumberOfMessagesToMove?: number;
+  FailureReason?: string;
+}
+
+/**
+ * On a dead-letter queue (one that ListDeadLetterSourceQueues names sources for): a redrive button
+ * that starts a message move task back to the sources and polls ListMessageMoveTasks until the
+ * task is no longer RUNNING.
+ */
+async function redriveCard(session: Session, url: string, status: HTMLElement, done: () => Promise<void>): Promise<HTMLElement | null> {
+  let sources: string[];
+  try {
+    ({ queueUrls: sources = [] } = await sqs<{ queueUrls?: string[] }>(session, 'ListDeadLetterSourceQueues', { QueueUrl: url }));
+  } catch {
+    return null;
+  }
+  if (sources.length === 0) return null;
+  const progress = h('div', { 'aria-live': 'polite', 'data-testid': 'redrive-progress' });
+  const button = h('button', { type: 'button', 'data-testid': 'redrive' }, 'Redrive messages to their source queues');
+  const show = (task: MoveTask) =>
+    mount(
+      progress,
+      h('span', { 'data-testid': 'redrive-status' }, task.Status),
+      ' ',
+      h('span', { 'data-testid': 'redrive-count' }, `${task.ApproximateNumberOfMessagesMoved ?? 0} of ${task.ApproximateNumberOfMessagesToMove ?? '?'} moved`),
+      task.FailureReason ? h('div', { class: 'error' }, task.FailureReason) : null,
+    );
+  button.addEventListener('click', () => {
+    void (async () => {
+      button.disabled = true;
+      try {
+        const { Attributes = {} } = await sqs<{ Attributes?: Record<string, string> }>(session, 'GetQueueAttributes', { QueueUrl: url, AttributeNames: ['QueueArn'] });
+        const sourceArn = Attributes.QueueArn;
+        await sqs(session, 'StartMessageMoveTask', { SourceArn: sourceArn });
+        for (;;) {
+          const { Results = [] } = await sqs<{ Results?: MoveTask[] }>(session, 'ListMessageMoveTasks', { SourceArn: sourceArn, MaxResults: 1 });
+          const task = Results[0];
+          if (!task) break;
+          show(task);
+          if (task.Status !== 'RUNNING' && task.Status !== 'CANCELLING') break;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        await done();
+      } catch (error) {
+        mount(status, errorBox(error));
+      } finally {
+        button.disabled = false;
+      }
+    })();
+  });
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'redrive-card' },
+    h('h2', {}, 'Dead-letter queue'),
+    h('p', {}, 'Source queues: ', ...sources.map((u, i) => [i > 0 ? ', ' : '', h('span', { class: 'mono' }, u.split('/').pop() ?? u)]).flat()),
+    button,
+    progress,
+  );
 }

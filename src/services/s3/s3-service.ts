@@ -131,6 +131,11 @@ export class S3Service {
   onDelivery: (record: S3DeliveryRecord) => void = () => undefined;
   private sequence = 0;
 
+  /** The account that owns a bucket (undefined once it is gone). */
+  bucketAccount(name: string): string | undefined {
+    return this.buckets.get(name)?.accountId;
+  }
+
   constructor(
     private readonly store: IdentityStore,
     readonly files: ObjectFiles,
