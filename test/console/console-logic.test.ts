@@ -4,6 +4,7 @@ import { isDeciding, parseContext } from '../../console/src/views/simulator.js';
 import { formatAge, sseOf } from '../../console/src/views/queues.js';
 import { monthlyCost } from '../../console/src/views/usage.js';
 import { validatePolicy } from '../../console/src/views/keys.js';
+import { parseAttributeLine } from '../../console/src/views/queue.js';
 
 describe('console helpers', () => {
   it('reads context keys as key=value lines, a repeated key with several values', () => {
@@ -52,4 +53,14 @@ describe('console helpers', () => {
       'Statement 1: Action must be a string or an array of strings.',
     ]);
   });
+
+  it('reads typed message attribute lines for the send form', () => {
+    expect(parseAttributeLine('colour=blue')).toEqual({ name: 'colour', value: { DataType: 'String', StringValue: 'blue' } });
+    expect(parseAttributeLine('weight:Number=42')).toEqual({ name: 'weight', value: { DataType: 'Number', StringValue: '42' } });
+    expect(parseAttributeLine('price:Number.float=1.5')).toEqual({ name: 'price', value: { DataType: 'Number.float', StringValue: '1.5' } });
+    expect(parseAttributeLine('raw:Binary=AAEC')).toEqual({ name: 'raw', value: { DataType: 'Binary', BinaryValue: 'AAEC' } });
+    expect(parseAttributeLine('no equals sign')).toMatch(/take name=value/);
+    expect(parseAttributeLine('x:Date=today')).toMatch(/must be String, Number or Binary/);
+  });
 });
+

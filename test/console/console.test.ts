@@ -100,11 +100,13 @@ describe('the operator console in Chromium', () => {
       expect(await page.textContent('[data-testid=queue-sse]')).toBe(`SSE-KMS ${keyArn}`);
 
       await page.fill('form[data-testid=send-message] textarea[name=body]', 'a secret order');
-      await page.fill('form[data-testid=send-message] textarea[name=attributes]', 'colour=blue');
+      await page.fill('form[data-testid=send-message] textarea[name=attributes]', 'colour=blue\nweight:Number=42\nraw:Binary=AAEC');
       await page.click('form[data-testid=send-message] button[type=submit]');
       await page.waitForSelector('[data-testid=messages] [data-testid=body]');
       expect(await page.textContent('[data-testid=messages] [data-testid=body]')).toBe('a secret order');
       expect(await page.textContent('[data-testid=messages]')).toContain('colour (String) = blue');
+      expect(await page.textContent('[data-testid=messages]')).toContain('weight (Number) = 42');
+      expect(await page.textContent('[data-testid=messages]')).toContain('raw (Binary) = AAEC');
       expect(await page.textContent('[data-testid=messages]')).toContain(`decrypted with ${keyArn}`);
 
       // Editing an attribute: the server's validation message, then a dead-letter queue.

@@ -140,13 +140,37 @@ function editForm(session: Session, url: string, status: HTMLElement, done: () =
   return form;
 }
 
+/**
+ * One attribute line of the send form: `name=text` (String), or `name:Type=value` where Type is
+ * String, Number or Binary, optionally with a custom suffix (`Number.float`); Binary values are
+ * base64. The server validates names and values; this only splits the line.
+ */
+export function parseAttributeLine(
+  line: string,
+): { name: string; value: { DataType: string; StringValue?: string; BinaryValue?: string } } | string {
+  const eq = line.indexOf('=');
+  if (eq <= 0) return `Attribute lines take name=value or name:Type=value: '${line}'`;
+  const left = line.slice(0, eq).trim();
+  const raw = line.slice(eq + 1);
+  const colon = left.indexOf(':');
+  const name = colon < 0 ? left : left.slice(0, colon);
+  const dataType = colon < 0 ? 'String' : left.slice(colon + 1);
+  if (!/^(String|Number|Binary)(\..+)?$/.test(dataType)) return `Attribute type must be String, Number or Binary (with an optional .suffix): '${dataType}'`;
+  return { name, value: dataType.startsWith('Binary') ? { DataType: dataType, BinaryValue: raw.trim() } : { DataType: dataType, StringValue: raw } };
+}
+
 function sendForm(session: Session, url: string, fifo: boolean, status: HTMLElement, sent: () => Promise<void>): HTMLElement {
   const form = h(
     'form',
     { class: 'card', 'data-testid': 'send-message' },
     h('h2', {}, 'Send a message'),
     h('label', {}, h('span', {}, 'Body'), h('textarea', { name: 'body', required: true })),
-    h('label', {}, h('span', {}, 'String attributes'), h('textarea', { name: 'attributes', placeholder: 'name=value, one a line' })),
+    h(
+      'label',
+      {},
+      h('span', {}, 'Attributes'),
+      h('textarea', { name: 'attributes', placeholder: 'one a line: name=text, name:Number=42, name:Binary=<base64>' }),
+    ),
     fifo ? h('label', {}, h('span', {}, 'Message group id'), h('input', { type: 'text', name: 'groupId', required: true })) : null,
     fifo ? h('label', {}, h('span', {}, 'Deduplication id'), h('input', { type: 'text', name: 'dedupId' })) : null,
     h('button', { type: 'submit' }, 'Send'),
@@ -154,15 +178,15 @@ function sendForm(session: Session, url: string, fifo: boolean, status: HTMLElem
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const input: Record<string, unknown> = { QueueUrl: url, MessageBody: field(form, 'body') };
-    const attributes: Record<string, { DataType: string; StringValue: string }> = {};
+    const attributes: Record<string, { DataType: string; StringValue?: string; BinaryValue?: string }> = {};
     for (const line of field(form, 'attributes').split('\n')) {
-      const eq = line.indexOf('=');
       if (line.trim() === '') continue;
-      if (eq <= 0) {
-        mount(status, h('div', { class: 'error' }, `Attribute lines take name=value: '${line}'`));
+      const parsed = parseAttributeLine(line);
+      if (typeof parsed === 'string') {
+        mount(status, h('div', { class: 'error' }, parsed));
         return;
       }
-      attributes[line.slice(0, eq).trim()] = { DataType: 'String', StringValue: line.slice(eq + 1) };
+      attributes[parsed.name] = parsed.value;
     }
     if (Object.keys(attributes).length > 0) input.MessageAttributes = attributes;
     if (fifo) {
