@@ -113,46 +113,53 @@ async function explain(argv: string[]): Promise<void> {
     if (eq <= 0) throw new Error(`--context takes KEY=VALUE, got '${pair}'`);
     (context[pair.slice(0, eq)] ??= []).push(pair.slice(eq + 1));
   }
-  const credentials = cliCredentials(values['data-dir'] ?? process.env.SEALQ_DATA_DIR ?? defaultConfig.dataDir);
-  const endpoint = new URL('/_sealq/explain', values.endpoint ?? `http://${defaultConfig.host}:${process.env.SEALQ_PORT ?? defaultConfig.port}`);
-  const body = JSON.stringify({ principal: values.principal, action: values.action, resource: values.resource, context });
-  const headers = signRequest({
-    method: 'POST',
-    url: endpoint,
-    headers: { 'content-type': 'application/json' },
-    body,
-    ...credentials,
-    region: values.region ?? process.env.SEALQ_REGION ?? defaultConfig.region,
-    service: 'sqs',
-    now: Date.now(),
-  });
-  const response = await fetch(endpoint, { method: 'POST', headers, body });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`the server answered ${response.status}: ${text}`);
+  const text = await adminCallText(
+    '/_sealq/explain',
+    { principal: values.principal, action: values.action, resource: values.resource, context },
+    values.endpoint,
+    values['data-dir'],
+    values.region,
+  );
   const answer = JSON.parse(text) as { decision: string; explanation: string[] };
   process.stdout.write(`${answer.decision}\n${answer.explanation.map((l) => `  ${l}`).join('\n')}\n`);
   if (answer.decision !== 'Allow') process.exitCode = 1;
 }
 
-/** A signed admin call to a running server (explain, kms-usage). */
-async function adminCall(path: string, payload: unknown, endpointFlag: string | undefined, dataDirFlag: string | undefined): Promise<unknown> {
+/**
+ * One signed POST to a running server, as the CLI's caller (AWS_* variables, SEALQ_ROOT_* or the
+ * data directory's root credentials).
+ */
+async function signedPost(
+  path: string,
+  headers: Record<string, string>,
+  payload: unknown,
+  endpointFlag: string | undefined,
+  dataDirFlag: string | undefined,
+  region = process.env.SEALQ_REGION ?? defaultConfig.region,
+): Promise<{ ok: boolean; status: number; text: string }> {
   const credentials = cliCredentials(dataDirFlag ?? process.env.SEALQ_DATA_DIR ?? defaultConfig.dataDir);
   const endpoint = new URL(path, endpointFlag ?? `http://${defaultConfig.host}:${process.env.SEALQ_PORT ?? defaultConfig.port}`);
   const body = JSON.stringify(payload);
-  const headers = signRequest({
-    method: 'POST',
-    url: endpoint,
-    headers: { 'content-type': 'application/json' },
-    body,
-    ...credentials,
-    region: process.env.SEALQ_REGION ?? defaultConfig.region,
-    service: 'sqs',
-    now: Date.now(),
-  });
-  const response = await fetch(endpoint, { method: 'POST', headers, body });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`the server answered ${response.status}: ${text}`);
-  return JSON.parse(text);
+  const signed = signRequest({ method: 'POST', url: endpoint, headers, body, ...credentials, region, service: 'sqs', now: Date.now() });
+  const response = await fetch(endpoint, { method: 'POST', headers: signed, body });
+  return { ok: response.ok, status: response.status, text: await response.text() };
+}
+
+/** A signed call to one of sealq's own endpoints (explain, kms-usage): its JSON answer as text. */
+async function adminCallText(
+  path: string,
+  payload: unknown,
+  endpointFlag: string | undefined,
+  dataDirFlag: string | undefined,
+  region?: string,
+): Promise<string> {
+  const answer = await signedPost(path, { 'content-type': 'application/json' }, payload, endpointFlag, dataDirFlag, region);
+  if (!answer.ok) throw new Error(`the server answered ${answer.status}: ${answer.text}`);
+  return answer.text;
+}
+
+async function adminCall(path: string, payload: unknown, endpointFlag: string | undefined, dataDirFlag: string | undefined): Promise<unknown> {
+  return JSON.parse(await adminCallText(path, payload, endpointFlag, dataDirFlag));
 }
 
 interface UsageAnswer {
@@ -162,26 +169,13 @@ interface UsageAnswer {
 
 /** One signed SQS call (AWS JSON 1.0) to a running server. */
 async function sqsCall(action: string, payload: unknown, endpointFlag: string | undefined, dataDirFlag: string | undefined): Promise<Record<string, unknown>> {
-  const credentials = cliCredentials(dataDirFlag ?? process.env.SEALQ_DATA_DIR ?? defaultConfig.dataDir);
-  const endpoint = new URL('/', endpointFlag ?? `http://${defaultConfig.host}:${process.env.SEALQ_PORT ?? defaultConfig.port}`);
-  const body = JSON.stringify(payload);
-  const headers = signRequest({
-    method: 'POST',
-    url: endpoint,
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
-    body,
-    ...credentials,
-    region: process.env.SEALQ_REGION ?? defaultConfig.region,
-    service: 'sqs',
-    now: Date.now(),
-  });
-  const response = await fetch(endpoint, { method: 'POST', headers, body });
-  const text = await response.text();
-  if (!response.ok) {
-    const error = JSON.parse(text) as { __type?: string; message?: string };
-    throw new Error(`${action}: ${error.__type?.replace(/^.*#/, '') ?? response.status}: ${error.message ?? text}`);
+  const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` };
+  const answer = await signedPost('/', headers, payload, endpointFlag, dataDirFlag);
+  if (!answer.ok) {
+    const error = JSON.parse(answer.text) as { __type?: string; message?: string };
+    throw new Error(`${action}: ${error.__type?.replace(/^.*#/, '') ?? answer.status}: ${error.message ?? answer.text}`);
   }
-  return JSON.parse(text) as Record<string, unknown>;
+  return JSON.parse(answer.text) as Record<string, unknown>;
 }
 
 /** Starts a message move task and follows it: progress on stderr, the outcome on stdout. */
