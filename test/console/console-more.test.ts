@@ -4,21 +4,17 @@
  * sources page with its recent delivery failures. Everything
  * goes through signed API calls as the signed-in principal.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as Eb from '@aws-sdk/client-eventbridge';
 import * as Kms from '@aws-sdk/client-kms';
 import * as S3 from '@aws-sdk/client-s3';
 import * as Sns from '@aws-sdk/client-sns';
 import * as Sqs from '@aws-sdk/client-sqs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchConsoleBrowser, submitSignIn, withPage as withBrowserPage } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, testCredentials, uniqueName, type TestServer } from '../support/sealq.js';
 import { createUserWithKey, iamAs, type Credentials } from '../e2e/identity/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const ACCOUNT = '000000000000';
 
 let server: TestServer;
@@ -27,12 +23,8 @@ let kms: Kms.KMSClient;
 let sqs: Sqs.SQSClient;
 
 beforeAll(async () => {
-  if (!existsSync(`${root}dist/console/index.html`)) {
-    execFileSync(process.execPath, [`${root}node_modules/vite/bin/vite.js`, 'build', '--config', 'console/vite.config.ts'], { cwd: root, stdio: 'ignore' });
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
   server = await startTestServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launchConsoleBrowser();
   kms = new Kms.KMSClient({ endpoint: server.url, region: 'us-east-1', credentials: testCredentials, maxAttempts: 1 });
   sqs = new Sqs.SQSClient({ endpoint: server.url, region: 'us-east-1', credentials: testCredentials, maxAttempts: 1 });
 }, 60_000);
@@ -42,29 +34,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signIn(page: Page, credentials: Credentials): Promise<void> {
-  await page.goto(`${server.url}/console/`);
-  await page.fill('input[name=accessKeyId]', credentials.accessKeyId);
-  await page.fill('input[name=secretAccessKey]', credentials.secretAccessKey);
-  await page.click('form[data-testid=sign-in] button[type=submit]');
+const signIn = async (page: Page, credentials: Credentials): Promise<void> => {
+  await submitSignIn(page, server.url, credentials);
   await page.waitForSelector('[data-testid=caller-arn]');
-}
-
-async function withPage(run: (page: Page) => Promise<void>): Promise<void> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const failures: string[] = [];
-  page.on('pageerror', (error) => failures.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) failures.push(message.text());
-  });
-  try {
-    await run(page);
-    expect(failures).toEqual([]);
-  } finally {
-    await context.close();
-  }
-}
+};
+const withPage = (run: (page: Page) => Promise<void>) => withBrowserPage(browser, run);
 
 describe('the operator console’s second slice in Chromium', () => {
   it('lists keys with aliases, validates a key policy edit and saves it, and shows the server’s refusal', async () => {

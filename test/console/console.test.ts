@@ -4,18 +4,14 @@
  * the built console. Everything the console shows comes through signed API calls as the
  * signed-in principal.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as Kms from '@aws-sdk/client-kms';
 import * as Sqs from '@aws-sdk/client-sqs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchConsoleBrowser, submitSignIn, withPage as withBrowserPage } from './browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, testCredentials, uniqueName, type TestServer } from '../support/sealq.js';
 import { createUserWithKey, iamAs, type Credentials } from '../e2e/identity/helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const ROOT_ARN = 'arn:aws:iam::000000000000:root';
 
 let server: TestServer;
@@ -25,13 +21,8 @@ let queueName: string;
 let reader: { credentials: Credentials; arn: string };
 
 beforeAll(async () => {
-  if (!existsSync(`${root}dist/console/index.html`)) {
-    // `npm test` builds first; a lone run of this file builds the console itself.
-    execFileSync(process.execPath, [`${root}node_modules/vite/bin/vite.js`, 'build', '--config', 'console/vite.config.ts'], { cwd: root, stdio: 'ignore' });
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
   server = await startTestServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launchConsoleBrowser();
   const kms = new Kms.KMSClient({ endpoint: server.url, region: 'us-east-1', credentials: testCredentials, maxAttempts: 1 });
   const { KeyMetadata } = await kms.send(new Kms.CreateKeyCommand({ Description: 'console test key' }));
   keyArn = KeyMetadata!.Arn!;
@@ -43,28 +34,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signIn(page: Page, credentials: Credentials): Promise<void> {
-  await page.goto(`${server.url}/console/`);
-  await page.fill('input[name=accessKeyId]', credentials.accessKeyId);
-  await page.fill('input[name=secretAccessKey]', credentials.secretAccessKey);
-  await page.click('form[data-testid=sign-in] button[type=submit]');
-}
-
-async function withPage(run: (page: Page) => Promise<void>): Promise<void> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const failures: string[] = [];
-  page.on('pageerror', (error) => failures.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) failures.push(message.text());
-  });
-  try {
-    await run(page);
-    expect(failures).toEqual([]);
-  } finally {
-    await context.close();
-  }
-}
+const signIn = (page: Page, credentials: Credentials) => submitSignIn(page, server.url, credentials);
+const withPage = (run: (page: Page) => Promise<void>) => withBrowserPage(browser, run);
 
 describe('the operator console in Chromium', () => {
   it('refuses a wrong secret with the server’s SignatureDoesNotMatch, and signs the root in', async () => {
