@@ -7,9 +7,8 @@
  */
 import * as Sqs from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/auth/sign.js';
 import type { PeekedMessage } from '../../src/services/sqs/peek.js';
-import { startTestServer, testCredentials, type TestServer } from '../support/sealq.js';
+import { adminPost, startTestServer, testCredentials, type TestServer } from '../support/sealq.js';
 import type { Credentials } from './identity/helpers.js';
 import { grantPolicy, kmsAttributes, newKey, sseQueue, userWith } from './sse/helpers.js';
 
@@ -22,22 +21,8 @@ afterAll(async () => {
 });
 
 async function peek(queueUrl: string, credentials: Credentials = testCredentials, max?: number, bodies?: boolean) {
-  const url = new URL('/_sealq/peek', server.url);
-  const payload = JSON.stringify({ queueUrl, max, bodies });
-  const headers = signRequest({
-    method: 'POST',
-    url,
-    headers: { 'content-type': 'application/json' },
-    body: payload,
-    ...credentials,
-    region: 'us-east-1',
-    service: 'sqs',
-    now: Date.now(),
-  });
-  const response = await fetch(url, { method: 'POST', headers, body: payload });
-  const text = await response.text();
-  return { status: response.status, text, messages: response.ok ? (JSON.parse(text) as { messages: PeekedMessage[] }).messages : [] };
-}
+  const { status, text } = await adminPost(server.url, '/_sealq/peek', { queueUrl, max, bodies }, credentials);
+  return { status, text, messages: status === 200 ? (JSON.parse(text) as { messages: PeekedMessage[] }).messages : [] };}
 
 async function counts(sqs: Sqs.SQSClient, queueUrl: string) {
   const { Attributes } = await sqs.send(new Sqs.GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));

@@ -3,8 +3,7 @@
  * dead-lettered SNS, EventBridge and S3 deliveries, newest first, for the account's root only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/auth/sign.js';
-import { startTestServer, testCredentials, type TestServer } from '../support/sealq.js';
+import { adminPost, startTestServer, testCredentials, type TestServer } from '../support/sealq.js';
 import { createUserWithKey, iamAs, type Credentials } from './identity/helpers.js';
 import { Sns, Sqs, clientsFor, deliveryRecord, snsQueue, snsQueuePolicy, subscribe, topic, type Clients } from './sns/helpers.js';
 
@@ -29,22 +28,8 @@ interface Failure {
 }
 
 async function deliveries(credentials: Credentials = testCredentials, input: unknown = {}) {
-  const url = new URL('/_sealq/deliveries', server.url);
-  const payload = JSON.stringify(input);
-  const headers = signRequest({
-    method: 'POST',
-    url,
-    headers: { 'content-type': 'application/json' },
-    body: payload,
-    ...credentials,
-    region: 'us-east-1',
-    service: 'sqs',
-    now: Date.now(),
-  });
-  const response = await fetch(url, { method: 'POST', headers, body: payload });
-  const text = await response.text();
-  return { status: response.status, text, deliveries: response.ok ? (JSON.parse(text) as { deliveries: Failure[] }).deliveries : [] };
-}
+  const { status, text } = await adminPost(server.url, '/_sealq/deliveries', input, credentials);
+  return { status, text, deliveries: status === 200 ? (JSON.parse(text) as { deliveries: Failure[] }).deliveries : [] };}
 
 describe('POST /_sealq/deliveries', () => {
   it('lists an SNS delivery refused by the queue policy with errorCode AccessDenied, and not the delivered ones', async () => {

@@ -5,8 +5,7 @@ import { promisify } from 'node:util';
 import * as Kms from '@aws-sdk/client-kms';
 import * as Sqs from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signRequest } from '../../src/auth/sign.js';
-import { clientFor, startTestServer, testCredentials, uniqueName, type TestServer } from '../support/sealq.js';
+import { clientFor, adminPost, startTestServer, testCredentials, uniqueName, type TestServer } from '../support/sealq.js';
 
 /**
  * The seed's "Configure KMS permissions for AWS services": an event source delivers into an
@@ -66,22 +65,7 @@ async function queueFor(kmsKeyId: string): Promise<{ url: string; arn: string }>
 
 /** POST /_sealq/deliver, signed as the account root. */
 async function deliver(queueUrl: string, body: string, sourceArn = TOPIC_A): Promise<{ status: number; text: string }> {
-  const url = new URL('/_sealq/deliver', server.url);
-  const payload = JSON.stringify({ asService: 'sns.amazonaws.com', sourceArn, sourceAccount: ACCOUNT, queueUrl, body });
-  const headers = signRequest({
-    method: 'POST',
-    url,
-    headers: { 'content-type': 'application/json' },
-    body: payload,
-    accessKeyId: testCredentials.accessKeyId,
-    secretAccessKey: testCredentials.secretAccessKey,
-    region: 'us-east-1',
-    service: 'sqs',
-    now: Date.now(),
-  });
-  const response = await fetch(url, { method: 'POST', headers, body: payload });
-  return { status: response.status, text: await response.text() };
-}
+  return adminPost(server.url, '/_sealq/deliver', { asService: 'sns.amazonaws.com', sourceArn, sourceAccount: ACCOUNT, queueUrl, body });}
 
 const snsStatement = (condition?: Record<string, unknown>) => ({
   Sid: 'AllowSNS',

@@ -6,6 +6,7 @@ import * as JsonSqs from '@aws-sdk/client-sqs';
 import * as QuerySqs from '@aws-sdk/client-sqs-query';
 import pg from 'pg';
 import { loadConfig, startSealq, type Sealq, type SealqOptions } from '../../src/index.js';
+import { signRequest } from '../../src/auth/sign.js';
 
 
 /**
@@ -187,4 +188,28 @@ export async function poll(c: { sqs: JsonSqs.SQSClient }, queueUrl: string, coun
     }
   }
   return got;
+}
+
+/** POST to one of sealq's own endpoints (`/_sealq/...`), signed as `credentials` (the root by default). */
+export async function adminPost(
+  serverUrl: string,
+  path: string,
+  payload: unknown,
+  credentials: { accessKeyId: string; secretAccessKey: string } = testCredentials,
+): Promise<{ status: number; text: string }> {
+  const url = new URL(path, serverUrl);
+  const body = JSON.stringify(payload);
+  const headers = signRequest({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json' },
+    body,
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: credentials.secretAccessKey,
+    region: 'us-east-1',
+    service: 'sqs',
+    now: Date.now(),
+  });
+  const response = await fetch(url, { method: 'POST', headers, body });
+  return { status: response.status, text: await response.text() };
 }

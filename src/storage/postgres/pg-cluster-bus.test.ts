@@ -1,23 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { postgresReachable, postgresUrl } from '../../../test/support/processes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterEvent } from '../ports.js';
 import { PgClusterBus } from './pg-cluster-bus.js';
 
-/** The test database; override with SEALQ_TEST_POSTGRES_URL. */
-const connectionString = process.env.SEALQ_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The test database (SEALQ_TEST_POSTGRES_URL overrides it). */
+const connectionString = postgresUrl;
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 const until = async (check: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
@@ -26,7 +16,7 @@ const until = async (check: () => boolean, ms = 5000) => {
 };
 
 // CI always has the database, so there a missing one fails the run instead of skipping it.
-describe.skipIf(!(process.env.CI || (await reachable())))('PgClusterBus (LISTEN/NOTIFY change feed)', () => {
+describe.skipIf(!(process.env.CI || (await postgresReachable())))('PgClusterBus (LISTEN/NOTIFY change feed)', () => {
   const schema = `sealq_bus_${process.pid}_${randomBytes(4).toString('hex')}`;
   const pool = new pg.Pool({ connectionString, max: 2 });
   const send = (channel: string, payload: string) => pool.query('SELECT pg_notify($1, $2)', [channel, payload]).then(() => undefined);

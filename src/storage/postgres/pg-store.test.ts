@@ -1,24 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { postgresReachable, postgresUrl } from '../../../test/support/processes.js';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../contract/store-contract.js';
 import { PgStore } from './pg-store.js';
 
-/** The test database; override with SEALQ_TEST_POSTGRES_URL. */
-const connectionString = process.env.SEALQ_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The test database (SEALQ_TEST_POSTGRES_URL overrides it). */
+const connectionString = postgresUrl;
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString });
@@ -31,7 +20,7 @@ async function dropSchema(schema: string): Promise<void> {
 }
 
 // CI always has the database, so there a missing one fails the run instead of skipping it.
-if (process.env.CI || (await reachable())) {
+if (process.env.CI || (await postgresReachable())) {
   // A fresh schema per test, dropped afterwards; `reopen` connects to the same schema again.
   describeStoreContract('postgres', async () => {
     const schema = `sealq_test_${process.pid}_${randomBytes(4).toString('hex')}`;
