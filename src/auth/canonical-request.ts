@@ -1,5 +1,5 @@
 /** The SigV4 canonical request and string to sign, built from a request exactly as it arrived. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { encodeKeepingEscapes, normaliseEncoding, uriEncode } from './percent-encoding.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -96,5 +96,6 @@ export function stringToSign(amzDate: string, scope: string, canonical: string):
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One-shot hashing: no Hash object per call (every request hashes its payload and its canonical form).
+  return hash('sha256', data, 'hex');
 }

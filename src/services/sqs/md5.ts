@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** A message attribute as SQS carries it. Binary values are raw bytes here. */
 export interface MessageAttributeValue {
@@ -7,7 +7,7 @@ export interface MessageAttributeValue {
   binaryValue?: Buffer;
 }
 
-export const md5Hex = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');
+export const md5Hex = (data: string | Buffer): string => hash('md5', data, 'hex');
 
 /**
  * MD5OfMessageAttributes / MD5OfMessageSystemAttributes as SQS computes them: attributes sorted by

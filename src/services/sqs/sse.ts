@@ -37,6 +37,15 @@ const TAG = 16;
 export class MessageEncryption {
   private readonly encryptKeys = new Map<string, CachedKey>();
   private readonly decryptKeys = new Map<string, CachedKey>();
+  /**
+   * The plaintext of each body this process sealed, keyed by the sealed buffer itself. A store
+   * that hands back that very buffer (SQLite's cache of recent sends) lets a receive skip the
+   * AES pass; a body read back from disk is a new buffer and is always decrypted. The entry
+   * lives exactly as long as the buffer does, so memory only, and never longer than the store
+   * keeps it.
+   */
+  private readonly sealedBodies = new WeakMap<Buffer, string>();
+  private lastDecryptKey: { requester: string; envelopeText: string; entry: CachedKey } | undefined;
 
   constructor(
     private readonly kms: KmsService | undefined,
@@ -53,7 +62,11 @@ export class MessageEncryption {
     const key = this.encryptionKey(ctx, queue, kmsKeyId);
     return {
       envelope: key.envelope,
-      ciphertexts: bodies.map((b) => sealBody(key.plaintext, b.messageId, b.body)),
+      ciphertexts: bodies.map((b) => {
+        const sealed = sealBody(key.plaintext, b.messageId, b.body);
+        this.sealedBodies.set(sealed, b.body);
+        return sealed;
+      }),
     };
   }
 
@@ -105,7 +118,10 @@ export class MessageEncryption {
 
   /** Opens a stored body (its envelope as stored) for a receive by this requester. */
   open(ctx: RequestContext, queue: Queue, envelopeText: string, messageId: string, ciphertext: Buffer): string {
+    // The data key is looked up (and KMS called, as this requester) whether or not AES runs.
     const key = this.decryptionKey(ctx, queue, envelopeText);
+    const known = this.sealedBodies.get(ciphertext);
+    if (known !== undefined) return known;
     const body = openBody(key, messageId, ciphertext);
     if (body === undefined) throw sqsErrors.internalFailure();
     return body;
@@ -115,11 +131,21 @@ export class MessageEncryption {
     const now = this.clock.now();
     const requester = ctx.principal?.requesterId ?? 'anonymous';
     // The stored envelope names queue, key and data key: with the requester, it is the cache key.
+    // A receive opens up to ten bodies, usually sealed under one data key: the previous lookup
+    // answers those without building and hashing the long cache key again.
+    const last = this.lastDecryptKey;
+    if (last && last.entry.expiresAt > now && last.requester === requester && last.envelopeText === envelopeText) {
+      this.metrics.dataKey('decrypt', true);
+      return last.entry.plaintext;
+    }
     const cacheKey = `${requester}\u0000${envelopeText}`;
     const cached = this.decryptKeys.get(cacheKey);
     const hit = !!cached && cached.expiresAt > now;
     this.metrics.dataKey('decrypt', hit);
-    if (hit) return cached!.plaintext;
+    if (hit) {
+      this.lastDecryptKey = { requester, envelopeText, entry: cached! };
+      return cached!.plaintext;
+    }
     const envelope = decodeEnvelope(envelopeText);
     const context = { 'aws:sqs:arn': envelope.queueArn };
     let plaintext: Buffer;
@@ -136,7 +162,9 @@ export class MessageEncryption {
       );
     }
     this.prune(this.decryptKeys, now);
-    this.decryptKeys.set(cacheKey, { plaintext, envelope, expiresAt: now + reusePeriodMs(queue) });
+    const entry = { plaintext, envelope, expiresAt: now + reusePeriodMs(queue) };
+    this.decryptKeys.set(cacheKey, entry);
+    this.lastDecryptKey = { requester, envelopeText, entry };
     return plaintext;
   }
 
@@ -191,15 +219,32 @@ function reusePeriodMs(queue: Queue): number {
 export function sealBody(key: Buffer, messageId: string, body: string): Buffer {
   const iv = randomIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(messageId));
-  const ct = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), ct]);
+  cipher.setAAD(aad(messageId));
+  // GCM is a stream mode: update() returns every byte and final() none, so one copy suffices.
+  const ct = cipher.update(body, 'utf8');
+  cipher.final();
+  const sealed = Buffer.allocUnsafe(IV + TAG + ct.length);
+  iv.copy(sealed, 0);
+  cipher.getAuthTag().copy(sealed, IV);
+  ct.copy(sealed, IV + TAG);
+  return sealed;
+}
+
+const aadScratch = Buffer.allocUnsafe(256);
+
+/**
+ * The message id's UTF-8 bytes, written into a reused buffer: setAAD consumes its input at once,
+ * and a message id (a UUID) always fits, so sealing allocates nothing for it.
+ */
+function aad(messageId: string): Buffer {
+  if (messageId.length * 3 > aadScratch.length) return Buffer.from(messageId);
+  return aadScratch.subarray(0, aadScratch.write(messageId, 0, 'utf8'));
 }
 
 export function openBody(key: Buffer, messageId: string, sealed: Buffer): string | undefined {
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV));
-    decipher.setAAD(Buffer.from(messageId));
+    decipher.setAAD(aad(messageId));
     decipher.setAuthTag(sealed.subarray(IV, IV + TAG));
     return Buffer.concat([decipher.update(sealed.subarray(IV + TAG)), decipher.final()]).toString('utf8');
   } catch {
