@@ -39,6 +39,8 @@ Targets
   --vs URL               also run every scenario against URL; prints ratios main/other
   --vs-pid PID           pid of the --vs server
   --vs-name NAME         label of the --vs target (default: other)
+  --vs-same-sse          give the --vs target's queues the same --sse setting (when it is
+                         another sealq, e.g. an older build: an A/B run of one change)
   --vs-fauxqs            start fauxqs (from --peers-dir) as the --vs target
   --vs-local-aws-sqs     start local-aws-sqs (from --peers-dir) as the --vs target
   --peers-dir DIR        where the peers are npm-installed (default: /tmp/peers)
@@ -89,6 +91,7 @@ try {
       vs: { type: 'string' },
       'vs-pid': { type: 'string' },
       'vs-name': { type: 'string' },
+      'vs-same-sse': { type: 'boolean', default: false },
       'vs-fauxqs': { type: 'boolean' },
       'vs-local-aws-sqs': { type: 'boolean' },
       'peers-dir': { type: 'string', default: process.env.SEALQ_BENCH_PEERS_DIR || '/tmp/peers' },
@@ -361,10 +364,11 @@ try {
   );
 
   const common = { waitSeconds, drainTimeoutMs };
-  // Server-side encryption of the main target's queues (--sse); the --vs target keeps its defaults.
-  // With --nodes both clusters are "main": each gets the same settings (and its own KMS key).
+  // Server-side encryption of the main target's queues (--sse); the --vs target keeps its defaults
+  // unless --vs-same-sse. With --nodes both clusters are "main": each gets the same settings (and
+  // its own KMS key).
   const attributes = [];
-  for (const ti of clusterMode ? targets.keys() : [0]) {
+  for (const ti of clusterMode || args['vs-same-sse'] ? targets.keys() : [0]) {
     if (args.sse === 'none') attributes[ti] = { SqsManagedSseEnabled: 'false' };
     else if (args.sse === 'sqs') attributes[ti] = { SqsManagedSseEnabled: 'true' };
     else if (args.sse === 'kms') {

@@ -1,21 +1,34 @@
 import type { NewMessage } from '../ports.js';
 
 /**
- * The immutable part of recently sent messages, kept in memory so that a receive shortly after
- * the send does not read the body back from SQLite. Measured here: materialising a full message
- * row costs 4–8 µs, most of a receive's storage time. Bounded by bytes; oldest entries go first.
+ * A recently sent message as the engine last wrote it: its content, which never changes, and its
+ * receive count and first receive time, which the engine updates in step with each receive it
+ * commits. A message moved to another queue leaves the cache, so `deadLetterSourceArn` is never
+ * needed here.
+ */
+export interface CachedMessage {
+  content: NewMessage;
+  receiveCount: number;
+  firstReceivedAt: number | null;
+}
+
+/**
+ * Recently sent messages, kept in memory so that a receive shortly after the send reads neither
+ * the body nor the receive state back from SQLite. Measured here: materialising message rows
+ * costs 4–8 µs each, most of a receive's storage time. Bounded by bytes; oldest entries go first.
  * Only ever consulted for message ids a query has just returned, so an entry whose insert was
- * rolled back is never served.
+ * rolled back is never served; the engine clears the cache whenever a write rolls back, so a
+ * receive state is never ahead of the database.
  */
 export class ContentCache {
-  private readonly entries = new Map<number, NewMessage>();
+  private readonly entries = new Map<number, CachedMessage>();
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   put(seq: number, message: NewMessage): void {
     if (this.maxBytes <= 0) return;
-    this.entries.set(seq, message);
+    this.entries.set(seq, { content: message, receiveCount: 0, firstReceivedAt: null });
     this.bytes += sizeOf(message);
     while (this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next();
@@ -24,15 +37,15 @@ export class ContentCache {
     }
   }
 
-  get(seq: number): NewMessage | undefined {
+  get(seq: number): CachedMessage | undefined {
     return this.entries.get(seq);
   }
 
   delete(seq: number): void {
-    const message = this.entries.get(seq);
-    if (!message) return;
+    const entry = this.entries.get(seq);
+    if (!entry) return;
     this.entries.delete(seq);
-    this.bytes -= sizeOf(message);
+    this.bytes -= sizeOf(entry.content);
   }
 
   clear(): void {

@@ -24,6 +24,8 @@ export class GroupCommit {
     private readonly db: Database.Database,
     /** Runs inside the transaction just before it commits. */
     private readonly beforeCommit: () => void = () => undefined,
+    /** Runs after any rollback (one operation's savepoint or the whole group). */
+    private readonly afterRollback: () => void = () => undefined,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -60,6 +62,7 @@ export class GroupCommit {
     } catch (error) {
       this.savepointUndo.run();
       this.savepointRelease.run();
+      this.afterRollback();
       throw error;
     }
   }
@@ -78,6 +81,7 @@ export class GroupCommit {
       this.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
+      this.afterRollback();
       for (const w of waiting) w.reject(error);
       return;
     }
