@@ -93,13 +93,15 @@ function serviceOf(request: RawRequest): Service {
 export async function handleRequest(deps: PipelineDependencies, request: RawRequest, requestId: string): Promise<EncodedResponse> {
   const started = performance.now();
   const seen: { principal?: string } = {};
-  const response = await route(deps, request, requestId, seen);
   const service = serviceOf(request);
+  const response = await route(deps, request, requestId, seen, service);
   const action = actionOf(request) ?? request.path;
   const seconds = (performance.now() - started) / 1000;
   deps.metrics?.request(service, action, response.status, seconds);
   // One line per request at debug level: never bodies or secrets.
-  deps.logger.debug({ requestId, service, action, principal: seen.principal, status: response.status, ms: Math.round(seconds * 1000) }, 'request');
+  if (deps.logger.isLevelEnabled('debug')) {
+    deps.logger.debug({ requestId, service, action, principal: seen.principal, status: response.status, ms: Math.round(seconds * 1000) }, 'request');
+  }
   return response;
 }
 
@@ -112,8 +114,13 @@ function actionOf(request: RawRequest): string | undefined {
   return request.method === 'POST' && request.body.length < 65_536 ? /(?:^|&)Action=([A-Za-z]+)/.exec(request.body.toString('latin1'))?.[1] : undefined;
 }
 
-async function route(deps: PipelineDependencies, request: RawRequest, requestId: string, seen: { principal?: string }): Promise<EncodedResponse> {
-  const service = serviceOf(request);
+async function route(
+  deps: PipelineDependencies,
+  request: RawRequest,
+  requestId: string,
+  seen: { principal?: string },
+  service: Service,
+): Promise<EncodedResponse> {
   const protocol: WireProtocol = request.headers['x-amz-target'] ? 'json' : 'query';
   try {
     const caller = deps.identity.authenticator.authenticate(

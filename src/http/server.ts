@@ -115,7 +115,8 @@ export function createHttpFront(deps: HttpDependencies): Server {
         path,
         query,
         headers: req.headers,
-        headersDistinct: req.headersDistinct,
+        // Built only when a header repeats: node makes the distinct view on demand, an array per header.
+        headersDistinct: req.rawHeaders.length === 2 * Object.keys(req.headers).length ? undefined : req.headersDistinct,
         body,
         secure: 'encrypted' in req.socket && req.socket.encrypted === true,
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),

@@ -7,6 +7,7 @@ import type { SqsMetricsHook } from '../services/sqs/types.js';
  */
 export class Metrics implements SqsMetricsHook {
   readonly registry = new Registry();
+  private readonly pending = new PendingCounts();
   private readonly requests: Counter<'service' | 'action' | 'status'>;
   private readonly duration: Histogram<'service' | 'action'>;
   private readonly messages: Counter<'queue' | 'event'>;
@@ -48,12 +49,12 @@ export class Metrics implements SqsMetricsHook {
   }
 
   request(service: string, action: string, status: number, seconds: number): void {
-    this.requests.inc({ service, action, status: String(status) });
+    this.pending.add(this.requests, `r\u0000${service}\u0000${action}\u0000${status}`, () => ({ service, action, status: String(status) }), 1);
     this.duration.observe({ service, action }, seconds);
   }
 
   message(queue: string, event: 'sent' | 'received' | 'deleted' | 'moved_to_dlq', count = 1): void {
-    if (count > 0) this.messages.inc({ queue, event }, count);
+    if (count > 0) this.pending.add(this.messages, `m\u0000${queue}\u0000${event}`, () => ({ queue, event }), count);
   }
 
   kmsCall(operation: string, key: string | undefined, principal: string, errorCode: string | undefined): void {
@@ -61,7 +62,8 @@ export class Metrics implements SqsMetricsHook {
   }
 
   dataKey(cache: 'encrypt' | 'decrypt', hit: boolean): void {
-    this.dataKeys.inc({ cache, result: hit ? 'hit' : 'miss' });
+    const result = hit ? 'hit' : 'miss';
+    this.pending.add(this.dataKeys, `d\u0000${cache}\u0000${result}`, () => ({ cache, result }), 1);
   }
 
   denial(action: string): void {
@@ -73,6 +75,7 @@ export class Metrics implements SqsMetricsHook {
   }
 
   text(): Promise<string> {
+    this.pending.flush();
     return this.registry.metrics();
   }
 }
@@ -94,4 +97,26 @@ export function registerStorageRoundTrips(metrics: Metrics, roundTrips: () => nu
       this.inc(roundTrips());
     },
   });
+}
+
+/**
+ * Counter increments held until the next scrape. prom-client sorts, joins and validates the
+ * labels on every increment, and the hot ones (requests, messages, data-key lookups) happen
+ * several times per request; here an increment is one map lookup by a key the caller builds.
+ */
+class PendingCounts {
+  private readonly counts = new Map<string, { counter: Counter<string>; labels: Record<string, string>; n: number }>();
+
+  add<L extends string>(counter: Counter<L>, key: string, labels: () => Record<L, string>, n: number): void {
+    const entry = this.counts.get(key);
+    if (entry) entry.n += n;
+    else this.counts.set(key, { counter: counter as Counter<string>, labels: labels(), n });
+  }
+
+  flush(): void {
+    for (const entry of this.counts.values()) {
+      if (entry.n > 0) entry.counter.inc(entry.labels, entry.n);
+      entry.n = 0;
+    }
+  }
 }
