@@ -65,5 +65,15 @@ describe('message body encryption (SSE-SQS, a real KMS service on SQLite)', () =
     // Flip a ciphertext bit in place: only a skipped AES pass can still return the body.
     sealed[sealed.length - 1] ^= 1;
     expect(encryption.open(ctx, queue, envelope, 'm-3', sealed)).toBe('kept in memory');
+    // Held for one receive only: the next one (a redelivery) is decrypted, and here refused.
+    expect(() => encryption.open(ctx, queue, envelope, 'm-3', sealed)).toThrow();
+  });
+
+  it('holds a bounded amount of plaintext: the oldest bodies go first', () => {
+    const first = sealOne('m-old', 'o'.repeat(1024));
+    // 4 Mi characters later, the first body is no longer held and is decrypted from its buffer.
+    for (let i = 0; i < 5; i++) encryption.seal(ctx, queue, [{ messageId: `m-big-${i}`, body: 'b'.repeat(1024 * 1024) }]);
+    first.sealed[first.sealed.length - 1] ^= 1;
+    expect(() => encryption.open(ctx, queue, first.envelope, 'm-old', first.sealed)).toThrow();
   });
 });

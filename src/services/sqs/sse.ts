@@ -25,6 +25,8 @@ interface CachedKey {
 }
 
 const OWNED = 'sqs-owned';
+/** Plaintext characters kept for receives that follow their send closely (4 Mi, 4–16 MiB). */
+const SEALED_CHARS_HELD = 4 * 1024 * 1024;
 const IV = 12;
 const TAG = 16;
 
@@ -38,13 +40,14 @@ export class MessageEncryption {
   private readonly encryptKeys = new Map<string, CachedKey>();
   private readonly decryptKeys = new Map<string, CachedKey>();
   /**
-   * The plaintext of each body this process sealed, keyed by the sealed buffer itself. A store
-   * that hands back that very buffer (SQLite's cache of recent sends) lets a receive skip the
-   * AES pass; a body read back from disk is a new buffer and is always decrypted. The entry
-   * lives exactly as long as the buffer does, so memory only, and never longer than the store
-   * keeps it.
+   * The plaintext of bodies this process sealed recently, keyed by the sealed buffer itself. A
+   * store that hands back that very buffer (SQLite's cache of recent sends) lets a receive skip
+   * the AES pass; a body read back from disk is a new buffer and is always decrypted. Memory
+   * only, bounded by characters held; an entry goes at its first use or when newer ones push it
+   * out, so a deep backlog never keeps plaintext around.
    */
-  private readonly sealedBodies = new WeakMap<Buffer, string>();
+  private readonly sealedBodies = new Map<Buffer, string>();
+  private sealedChars = 0;
   private lastDecryptKey: { requester: string; envelopeText: string; entry: CachedKey } | undefined;
 
   constructor(
@@ -64,7 +67,7 @@ export class MessageEncryption {
       envelope: key.envelope,
       ciphertexts: bodies.map((b) => {
         const sealed = sealBody(key.plaintext, b.messageId, b.body);
-        this.sealedBodies.set(sealed, b.body);
+        this.rememberSealed(sealed, b.body);
         return sealed;
       }),
     };
@@ -121,7 +124,11 @@ export class MessageEncryption {
     // The data key is looked up (and KMS called, as this requester) whether or not AES runs.
     const key = this.decryptionKey(ctx, queue, envelopeText);
     const known = this.sealedBodies.get(ciphertext);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.sealedBodies.delete(ciphertext);
+      this.sealedChars -= known.length;
+      return known;
+    }
     const body = openBody(key, messageId, ciphertext);
     if (body === undefined) throw sqsErrors.internalFailure();
     return body;
@@ -166,6 +173,17 @@ export class MessageEncryption {
     this.decryptKeys.set(cacheKey, entry);
     this.lastDecryptKey = { requester, envelopeText, entry };
     return plaintext;
+  }
+
+  private rememberSealed(sealed: Buffer, body: string): void {
+    this.sealedBodies.set(sealed, body);
+    this.sealedChars += body.length;
+    while (this.sealedChars > SEALED_CHARS_HELD) {
+      const oldest = this.sealedBodies.entries().next();
+      if (oldest.done) break;
+      this.sealedBodies.delete(oldest.value[0]);
+      this.sealedChars -= oldest.value[1].length;
+    }
   }
 
   private kmsContext(ctx: RequestContext): KmsContext {
