@@ -17,11 +17,16 @@ export interface SignatureParams {
   signature: string;
 }
 
+const USUAL_HEADER = /^AWS4-HMAC-SHA256 Credential=([^\s,=]+), ?SignedHeaders=([^\s,=]+), ?Signature=([^\s,=]+)$/;
+
 /**
  * Splits `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. `hasDate` says whether
  * the request carries a usable X-Amz-Date or Date header, since AWS reports both problems at once.
  */
 export function parseAuthorizationHeader(header: string, hasDate: boolean): SignatureParams {
+  // What every SDK sends, read with one match; anything else takes the general path below.
+  const usual = hasDate ? USUAL_HEADER.exec(header) : null;
+  if (usual) return { credential: usual[1], signedHeaders: usual[2].split(';'), signature: usual[3] };
   const space = header.search(/\s/);
   const algorithm = space < 0 ? header : header.slice(0, space);
   const fields = new Map<string, string>();

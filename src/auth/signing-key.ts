@@ -20,7 +20,20 @@ export class SigningKeyCache {
 
   constructor(readonly capacity = 256) {}
 
+  private last: { secretAccessKey: string; date: string; region: string; service: string; key: Buffer } | undefined;
+
   get(secretAccessKey: string, date: string, region: string, service: string): Buffer {
+    // Consecutive requests mostly come from one caller: answer those without the LRU bookkeeping.
+    const last = this.last;
+    if (last && last.date === date && last.region === region && last.service === service && last.secretAccessKey === secretAccessKey) {
+      return last.key;
+    }
+    const key = this.lookup(secretAccessKey, date, region, service);
+    this.last = { secretAccessKey, date, region, service, key };
+    return key;
+  }
+
+  private lookup(secretAccessKey: string, date: string, region: string, service: string): Buffer {
     // The secret goes last: the scope parts cannot contain '/', so the id is unambiguous.
     const id = `${date}/${region}/${service}/${secretAccessKey}`;
     const cached = this.keys.get(id);
