@@ -23,14 +23,17 @@ export function randomToken48(): number {
 let ivPool = randomBytes(0);
 let ivOffset = 0;
 
-/** A fresh 96-bit AES-GCM nonce, from a pooled cryptographic buffer (one per sealed message). */
-export function randomIv(): Buffer {
+/**
+ * Writes a fresh 96-bit AES-GCM nonce (one per sealed message) from a pooled cryptographic buffer
+ * into the first 12 bytes of `target`, and returns that view. A pool is replaced when used up,
+ * never refilled, so no nonce is handed out twice.
+ */
+export function fillIv(target: Buffer): Buffer {
   if (ivOffset + 12 > ivPool.length) {
     ivPool = randomBytes(12 * 1024);
     ivOffset = 0;
   }
-  // A copy: the pool is refilled, never reused.
-  const iv = Buffer.from(ivPool.subarray(ivOffset, ivOffset + 12));
+  ivPool.copy(target, 0, ivOffset, ivOffset + 12);
   ivOffset += 12;
-  return iv;
+  return target.subarray(0, 12);
 }

@@ -49,6 +49,13 @@ describe('message body encryption (SSE-SQS, a real KMS service on SQLite)', () =
     expect(sealed.includes(Buffer.from('canary-7f3a'))).toBe(false);
   });
 
+  it('draws a fresh nonce for every body, across refills of the nonce pool', () => {
+    const bodies = Array.from({ length: 2500 }, (_, i) => ({ messageId: `n-${i}`, body: 'same body' }));
+    const sealed = encryption.seal(ctx, queue, bodies)!.ciphertexts;
+    expect(new Set(sealed.map((b) => b.subarray(0, 12).toString('hex'))).size).toBe(2500);
+    expect(new Set(sealed.map((b) => b.subarray(28).toString('hex'))).size).toBe(2500);
+  });
+
   it('opens a body read back from storage (a new buffer) with an AES pass that authenticates it', () => {
     const { envelope, sealed } = sealOne('m-2', 'héllo wörld');
     const fromDisk = Buffer.from(sealed);

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { randomIv } from '../../shared/ids.js';
+import { fillIv } from '../../shared/ids.js';
 import { AwsError } from '../../shared/aws-error.js';
 import type { Clock } from '../../shared/clock.js';
 import { rootPrincipal } from '../iam/identity-directory.js';
@@ -235,16 +235,15 @@ function reusePeriodMs(queue: Queue): number {
 
 /** AES-256-GCM with the message id as additional data, so bodies cannot be swapped between messages. */
 export function sealBody(key: Buffer, messageId: string, body: string): Buffer {
-  const iv = randomIv();
+  // GCM is a stream mode: the ciphertext is as long as the body, so the result is sized at once
+  // and the nonce drawn straight into it.
+  const sealed = Buffer.allocUnsafe(IV + TAG + Buffer.byteLength(body, 'utf8'));
+  const iv = fillIv(sealed);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad(messageId));
-  // GCM is a stream mode: update() returns every byte and final() none, so one copy suffices.
-  const ct = cipher.update(body, 'utf8');
+  cipher.update(body, 'utf8').copy(sealed, IV + TAG);
   cipher.final();
-  const sealed = Buffer.allocUnsafe(IV + TAG + ct.length);
-  iv.copy(sealed, 0);
   cipher.getAuthTag().copy(sealed, IV);
-  ct.copy(sealed, IV + TAG);
   return sealed;
 }
 
