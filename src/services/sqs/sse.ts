@@ -48,7 +48,6 @@ export class MessageEncryption {
    */
   private readonly sealedBodies = new Map<Buffer, string>();
   private sealedChars = 0;
-  private lastDecryptKey: { requester: string; envelopeText: string; entry: CachedKey } | undefined;
 
   constructor(
     private readonly kms: KmsService | undefined,
@@ -138,21 +137,11 @@ export class MessageEncryption {
     const now = this.clock.now();
     const requester = ctx.principal?.requesterId ?? 'anonymous';
     // The stored envelope names queue, key and data key: with the requester, it is the cache key.
-    // A receive opens up to ten bodies, usually sealed under one data key: the previous lookup
-    // answers those without building and hashing the long cache key again.
-    const last = this.lastDecryptKey;
-    if (last && last.entry.expiresAt > now && last.requester === requester && last.envelopeText === envelopeText) {
-      this.metrics.dataKey('decrypt', true);
-      return last.entry.plaintext;
-    }
     const cacheKey = `${requester}\u0000${envelopeText}`;
     const cached = this.decryptKeys.get(cacheKey);
     const hit = !!cached && cached.expiresAt > now;
     this.metrics.dataKey('decrypt', hit);
-    if (hit) {
-      this.lastDecryptKey = { requester, envelopeText, entry: cached! };
-      return cached!.plaintext;
-    }
+    if (hit) return cached!.plaintext;
     const envelope = decodeEnvelope(envelopeText);
     const context = { 'aws:sqs:arn': envelope.queueArn };
     let plaintext: Buffer;
@@ -169,9 +158,7 @@ export class MessageEncryption {
       );
     }
     this.prune(this.decryptKeys, now);
-    const entry = { plaintext, envelope, expiresAt: now + reusePeriodMs(queue) };
-    this.decryptKeys.set(cacheKey, entry);
-    this.lastDecryptKey = { requester, envelopeText, entry };
+    this.decryptKeys.set(cacheKey, { plaintext, envelope, expiresAt: now + reusePeriodMs(queue) });
     return plaintext;
   }
 

@@ -1,7 +1,10 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../contract/store-contract.js';
+import type { NewMessage, ReceiveRequest } from '../ports.js';
 import { SqliteStore } from './sqlite-store.js';
 
 /** Closes every store a test opened (closing twice is harmless) and removes its directory. */
@@ -34,3 +37,60 @@ describeStoreContract(
   },
   { reopens: false },
 );
+
+describe('sqlite: the cached receive state of recent messages', () => {
+  const T0 = 1_700_000_000_000;
+  const message = (n: number): NewMessage => ({
+    messageId: `00000000-0000-4000-8000-00000000000${n}`,
+    body: `body-${n}`,
+    bodyCiphertext: null,
+    envelope: null,
+    messageAttributes: null,
+    systemAttributes: null,
+    md5OfBody: `md5-${n}`,
+    md5OfMessageAttributes: null,
+    md5OfSystemAttributes: null,
+    senderId: 'AIDAEXAMPLE',
+    sentAt: T0,
+    visibleAt: T0,
+    groupId: null,
+    deduplicationId: null,
+    dedup: null,
+  });
+  const receive = (now: number): ReceiveRequest => ({
+    now,
+    maxMessages: 10,
+    visibleUntil: now + 30_000,
+    expiredAtOrBefore: 0,
+    fifo: false,
+    fifoScanLimit: 1000,
+    redrive: null,
+  });
+
+  it('is never ahead of the database after a receive rolls back', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
+    const store = new SqliteStore({ dataDir });
+    try {
+      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      await store.insertMessages(queue.id, [message(1), message(2)], T0);
+      // Another connection makes the second message's receive fail, after the first one's was
+      // written (and its cached state moved on) in the same operation.
+      const other = new Database(join(dataDir, 'sealq.db'));
+      other.exec(`CREATE TRIGGER refuse BEFORE UPDATE OF receive_count ON sqs_messages
+        WHEN NEW.message_id = '${message(2).messageId}' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      await expect(store.receiveMessages(queue.id, receive(T0 + 1))).rejects.toThrow('refused');
+      // The group transaction commits (what did not roll back) at the end of this turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      other.exec('DROP TRIGGER refuse');
+      other.close();
+      const again = await store.receiveMessages(queue.id, receive(T0 + 2));
+      expect(again.messages.map((m) => [m.body, m.receiveCount, m.firstReceivedAt])).toEqual([
+        ['body-1', 1, T0 + 2],
+        ['body-2', 1, T0 + 2],
+      ]);
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,7 @@
 /** Authentication with real SDK clients: enforce mode's refusals, expired sessions, permissive mode. */
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { request as httpRequest } from 'node:http';
+import { signRequest } from '../../../src/auth/sign.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { protocols, startTestServer, testCredentials, uniqueName, type TestServer } from '../../support/sealq.js';
@@ -47,6 +49,34 @@ describe('enforce mode (the default)', () => {
   });
   afterAll(async () => {
     await server.stop();
+  });
+
+  it('verifies a signed header sent twice as its values joined by a comma, as SigV4 defines', async () => {
+    const url = new URL(server.url);
+    const body = JSON.stringify({});
+    const headers = signRequest({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ListQueues', 'x-repeated': 'one,two' },
+      body,
+      ...testCredentials,
+      region: 'us-east-1',
+      service: 'sqs',
+      now: Date.now(),
+    });
+    // On the wire the header appears twice; node's joined view ('one, two') would not verify.
+    const send = (values: string[]) =>
+      new Promise<number>((resolve, reject) => {
+        const raw = Object.entries(headers).flatMap(([name, value]) => (name === 'x-repeated' ? values.flatMap((v) => [name, v]) : [name, value]));
+        const req = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: '/', headers: raw }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect(await send(['one', 'two'])).toBe(200);
+    expect(await send(['one', 'three'])).toBe(403);
   });
 
   describe.each(protocols)('SQS over $name', ({ sdk }) => {
