@@ -20,7 +20,7 @@ import type {
 } from './types.js';
 import { Waiters } from './waiters.js';
 import type { QueueAccess } from './access.js';
-import { encodeEnvelope, type MessageEncryption } from './sse.js';
+import type { MessageEncryption } from './sse.js';
 import { peekMessages, type PeekedMessage } from './peek.js';
 
 interface AttemptRecord {
@@ -122,7 +122,7 @@ export class MessageOperations {
     // A key made on first use (alias/aws/sqs) must be stored before a message that needs it is.
     const keyWrites = sealed && this.encryption.keyWrites();
     if (keyWrites) await keyWrites;
-    const envelope = sealed ? encodeEnvelope(sealed.envelope) : null;
+    const envelope = sealed ? sealed.envelopeText : null;
     const rows: NewMessage[] = messages.map((m, i) => {
       const delay = m.delaySeconds ?? queue.settings.delaySeconds;
       const visibleAt = now + delay * 1000;

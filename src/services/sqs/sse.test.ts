@@ -39,8 +39,14 @@ describe('message body encryption (SSE-SQS, a real KMS service on SQLite)', () =
 
   function sealOne(messageId: string, body: string): { envelope: string; sealed: Buffer } {
     const result = encryption.seal(ctx, queue, [{ messageId, body }])!;
-    return { envelope: encodeEnvelope(result.envelope), sealed: result.ciphertexts[0] };
+    return { envelope: result.envelopeText, sealed: result.ciphertexts[0] };
   }
+
+  it('stores the envelope of the data key that sealed the body', () => {
+    const result = encryption.seal(ctx, queue, [{ messageId: 'm-0', body: 'x' }])!;
+    expect(result.envelopeText).toBe(encodeEnvelope(result.envelope));
+    expect(JSON.parse(result.envelopeText)).toMatchObject({ k: 'sqs-owned', q: queueArn });
+  });
 
   it('seals a body as IV, tag and ciphertext of the same length, never the plaintext', () => {
     const body = 'canary-7f3a '.repeat(20);
@@ -82,5 +88,25 @@ describe('message body encryption (SSE-SQS, a real KMS service on SQLite)', () =
     for (let i = 0; i < 5; i++) encryption.seal(ctx, queue, [{ messageId: `m-big-${i}`, body: 'b'.repeat(1024 * 1024) }]);
     first.sealed[first.sealed.length - 1] ^= 1;
     expect(() => encryption.open(ctx, queue, first.envelope, 'm-old', first.sealed)).toThrow();
+  });
+
+  it('caches a decryption data key per stored envelope and requester, for the reuse period', () => {
+    const lookups: boolean[] = [];
+    const clock = new ManualClock(1_700_000_000_000);
+    const counted = new MessageEncryption(identity.kms, clock, 'us-east-1', {
+      message: () => undefined,
+      dataKey: (cache, hit) => cache === 'decrypt' && lookups.push(hit),
+    });
+    const as = (requesterId: string) => ({ ...ctx, principal: { ...ctx.principal!, requesterId } }) as RequestContext;
+    const result = counted.seal(ctx, queue, [{ messageId: 'm-k', body: 'keyed' }])!;
+    const read = (requester: string) => counted.open(as(requester), queue, result.envelopeText, 'm-k', Buffer.from(result.ciphertexts[0]));
+    expect([read('alice'), read('alice'), read('bob'), read('bob')]).toEqual(['keyed', 'keyed', 'keyed', 'keyed']);
+    expect(lookups).toEqual([false, true, false, true]);
+    // An equal envelope held in another string is the same cache entry.
+    expect(counted.open(as('alice'), queue, `${result.envelopeText} `.trimEnd(), 'm-k', Buffer.from(result.ciphertexts[0]))).toBe('keyed');
+    expect(lookups.at(-1)).toBe(true);
+    clock.advance(300_000);
+    read('alice');
+    expect(lookups.at(-1)).toBe(false);
   });
 });

@@ -21,10 +21,14 @@ export interface Envelope {
 interface CachedKey {
   plaintext: Buffer;
   envelope: Envelope;
+  /** `envelope` as stored with each message (encryption entries only; decryption ones keep ''). */
+  envelopeText: string;
   expiresAt: number;
 }
 
 const OWNED = 'sqs-owned';
+/** Entries a data-key cache holds before expired ones are swept out. */
+const MAX_CACHED_KEYS = 10_000;
 /** Plaintext characters kept for receives that follow their send closely (4 Mi, 4–16 MiB). */
 const SEALED_CHARS_HELD = 4 * 1024 * 1024;
 const IV = 12;
@@ -38,7 +42,13 @@ const TAG = 16;
  */
 export class MessageEncryption {
   private readonly encryptKeys = new Map<string, CachedKey>();
-  private readonly decryptKeys = new Map<string, CachedKey>();
+  /**
+   * By stored envelope, then requester. The envelope text comes first because a receive hands
+   * the same string object for every message of a send batch (the store's cache), and a string
+   * that was hashed once is not hashed again.
+   */
+  private readonly decryptKeys = new Map<string, Map<string, CachedKey>>();
+  private decryptEntries = 0;
   /**
    * The plaintext of bodies this process sealed recently, keyed by the sealed buffer itself. A
    * store that hands back that very buffer (SQLite's cache of recent sends) lets a receive skip
@@ -57,13 +67,14 @@ export class MessageEncryption {
   ) {}
 
   /** Seals bodies for a send; undefined when the queue does not encrypt. */
-  seal(ctx: RequestContext, queue: Queue, bodies: Array<{ messageId: string; body: string }>): { envelope: Envelope; ciphertexts: Buffer[] } | undefined {
+  seal(ctx: RequestContext, queue: Queue, bodies: Array<{ messageId: string; body: string }>): { envelope: Envelope; envelopeText: string; ciphertexts: Buffer[] } | undefined {
     const kmsKeyId = queue.record.attributes.KmsMasterKeyId;
     const sqsManaged = queue.record.attributes.SqsManagedSseEnabled === 'true';
     if (!this.kms || (!kmsKeyId && !sqsManaged)) return undefined;
     const key = this.encryptionKey(ctx, queue, kmsKeyId);
     return {
       envelope: key.envelope,
+      envelopeText: key.envelopeText,
       ciphertexts: bodies.map((b) => {
         const sealed = sealBody(key.plaintext, b.messageId, b.body);
         this.rememberSealed(sealed, b.body);
@@ -89,7 +100,8 @@ export class MessageEncryption {
     let entry: CachedKey;
     if (!kmsKeyId) {
       const { plaintext, blob } = this.kms!.ownedDataKey(context);
-      entry = { plaintext, envelope: { keyArn: OWNED, queueArn: queue.arn, dataKey: blob }, expiresAt: now + reusePeriodMs(queue) };
+      const envelope = { keyArn: OWNED, queueArn: queue.arn, dataKey: blob };
+      entry = { plaintext, envelope, envelopeText: encodeEnvelope(envelope), expiresAt: now + reusePeriodMs(queue) };
     } else {
       const kmsCtx = this.kmsContext(ctx);
       // AWS: a producer's next send after the reuse period calls GenerateDataKey, then Decrypt to
@@ -107,11 +119,8 @@ export class MessageEncryption {
           return this.kms!.decryptWith(kmsCtx, generated.blob, context, undefined);
         }),
       );
-      entry = {
-        plaintext: generated.plaintext,
-        envelope: { keyArn: generated.key.arn, queueArn: queue.arn, dataKey: generated.blob },
-        expiresAt: now + reusePeriodMs(queue),
-      };
+      const envelope = { keyArn: generated.key.arn, queueArn: queue.arn, dataKey: generated.blob };
+      entry = { plaintext: generated.plaintext, envelope, envelopeText: encodeEnvelope(envelope), expiresAt: now + reusePeriodMs(queue) };
     }
     this.prune(this.encryptKeys, now);
     this.encryptKeys.set(cacheKey, entry);
@@ -137,8 +146,7 @@ export class MessageEncryption {
     const now = this.clock.now();
     const requester = ctx.principal?.requesterId ?? 'anonymous';
     // The stored envelope names queue, key and data key: with the requester, it is the cache key.
-    const cacheKey = `${requester}\u0000${envelopeText}`;
-    const cached = this.decryptKeys.get(cacheKey);
+    const cached = this.decryptKeys.get(envelopeText)?.get(requester);
     const hit = !!cached && cached.expiresAt > now;
     this.metrics.dataKey('decrypt', hit);
     if (hit) return cached!.plaintext;
@@ -157,8 +165,11 @@ export class MessageEncryption {
         }),
       );
     }
-    this.prune(this.decryptKeys, now);
-    this.decryptKeys.set(cacheKey, { plaintext, envelope, expiresAt: now + reusePeriodMs(queue) });
+    this.pruneDecryptKeys(now);
+    let byRequester = this.decryptKeys.get(envelopeText);
+    if (!byRequester) this.decryptKeys.set(envelopeText, (byRequester = new Map()));
+    if (!byRequester.has(requester)) this.decryptEntries++;
+    byRequester.set(requester, { plaintext, envelope, envelopeText: '', expiresAt: now + reusePeriodMs(queue) });
     return plaintext;
   }
 
@@ -210,8 +221,20 @@ export class MessageEncryption {
   }
 
   private prune(cache: Map<string, CachedKey>, now: number): void {
-    if (cache.size < 10_000) return;
+    if (cache.size < MAX_CACHED_KEYS) return;
     for (const [k, v] of cache) if (v.expiresAt <= now) cache.delete(k);
+  }
+
+  private pruneDecryptKeys(now: number): void {
+    if (this.decryptEntries < MAX_CACHED_KEYS) return;
+    for (const [envelopeText, byRequester] of this.decryptKeys) {
+      for (const [requester, v] of byRequester) {
+        if (v.expiresAt > now) continue;
+        byRequester.delete(requester);
+        this.decryptEntries--;
+      }
+      if (byRequester.size === 0) this.decryptKeys.delete(envelopeText);
+    }
   }
 }
 
