@@ -41,6 +41,9 @@ Targets
   --vs-name NAME         label of the --vs target (default: other)
   --vs-same-sse          give the --vs target's queues the same --sse setting (when it is
                          another sealq, e.g. an older build: an A/B run of one change)
+  --vs-self              start a second sealq of this build (fresh data dir) as the --vs
+                         target; with --vs-sse, one run measures what SSE costs
+  --vs-sse MODE          encryption of a sealq --vs target's queues: default, none, sqs, kms
   --vs-fauxqs            start fauxqs (from --peers-dir) as the --vs target
   --vs-local-aws-sqs     start local-aws-sqs (from --peers-dir) as the --vs target
   --peers-dir DIR        where the peers are npm-installed (default: /tmp/peers)
@@ -92,6 +95,8 @@ try {
       'vs-pid': { type: 'string' },
       'vs-name': { type: 'string' },
       'vs-same-sse': { type: 'boolean', default: false },
+      'vs-self': { type: 'boolean', default: false },
+      'vs-sse': { type: 'string' },
       'vs-fauxqs': { type: 'boolean' },
       'vs-local-aws-sqs': { type: 'boolean' },
       'peers-dir': { type: 'string', default: process.env.SEALQ_BENCH_PEERS_DIR || '/tmp/peers' },
@@ -151,8 +156,13 @@ if (maxBacklogArg != null && maxBacklogArg > 0 && maxBacklogArg < 10) usage('--m
 const serverTimeoutMs = num(args['server-timeout'], '--server-timeout', { min: 1 }) * 1000;
 const creds = { accessKeyId: args['access-key'], secretAccessKey: args['secret-key'], region: args.region };
 const vsPeer = args['vs-fauxqs'] ? 'fauxqs' : args['vs-local-aws-sqs'] ? 'local-aws-sqs' : null;
-if ([args.vs, args['vs-fauxqs'], args['vs-local-aws-sqs']].filter(Boolean).length > 1) {
-  usage('use only one of --vs, --vs-fauxqs, --vs-local-aws-sqs');
+if ([args.vs, args['vs-fauxqs'], args['vs-local-aws-sqs'], args['vs-self']].filter(Boolean).length > 1) {
+  usage('use only one of --vs, --vs-self, --vs-fauxqs, --vs-local-aws-sqs');
+}
+if (args['vs-sse'] != null) {
+  if (!['default', 'none', 'sqs', 'kms'].includes(args['vs-sse'])) usage('--vs-sse takes default, none, sqs or kms');
+  if (!args.vs && !args['vs-self']) usage('--vs-sse needs a sealq --vs target (--vs URL or --vs-self)');
+  if (args['vs-same-sse']) usage('use only one of --vs-sse and --vs-same-sse');
 }
 if (args.pid && !args.url) usage('--pid goes with --url');
 if (args['vs-pid'] && !args.vs) usage('--vs-pid goes with --vs');
@@ -166,7 +176,7 @@ const nodeCount = num(args.nodes, '--nodes', { min: 1, max: 32, int: true });
 const clusterMode = nodeCount > 1;
 if (clusterMode) {
   if (!args.storage) usage('--nodes needs --storage postgres://... (the nodes share the database)');
-  if (args.vs || vsPeer) usage('--nodes does not go with --vs, --vs-fauxqs or --vs-local-aws-sqs');
+  if (args.vs || vsPeer || args['vs-self']) usage('--nodes does not go with --vs, --vs-self, --vs-fauxqs or --vs-local-aws-sqs');
   if (workloads.includes('backlog')) usage('--nodes does not go with the backlog workload');
 }
 
@@ -254,8 +264,8 @@ async function startNode(name, extraArgs, extraEnv) {
  * with its own port and data dir. The nodes of a cluster share the KMS root key (SSE and KMS
  * material is sealed under it in the shared database), so it is passed to each in SEALQ_ROOT_KEY.
  */
-async function startSealq(n = 1) {
-  if (!args.storage) return { ...(await startNode('sealq', [])), nodes: null };
+async function startSealq(n = 1, name = 'sealq') {
+  if (!args.storage) return { ...(await startNode(name, [])), nodes: null };
   const schema = newBenchSchema();
   const nodeArgs = ['--storage', args.storage, '--storage-schema', schema];
   const env = { SEALQ_ROOT_KEY: randomBytes(32).toString('base64') };
@@ -337,6 +347,9 @@ try {
     targets.push({ name: `${nodeCount} nodes`, ...(await startSealq(nodeCount)) });
   } else if (args.vs) {
     targets.push({ name: args['vs-name'] ?? 'other', endpoint: args.vs, pid: args['vs-pid'] ? pidArg(args['vs-pid'], '--vs-pid') : null });
+  } else if (args['vs-self']) {
+    const { nodes, ...vs } = await startSealq(1, args['vs-name'] ?? 'sealq-vs');
+    targets.push({ name: args['vs-name'] ?? 'sealq-vs', ...vs });
   } else if (vsPeer) {
     targets.push({ name: args['vs-name'] ?? vsPeer, ...(await startPeer(vsPeer)) });
   }
@@ -365,13 +378,14 @@ try {
 
   const common = { waitSeconds, drainTimeoutMs };
   // Server-side encryption of the main target's queues (--sse); the --vs target keeps its defaults
-  // unless --vs-same-sse. With --nodes both clusters are "main": each gets the same settings (and
-  // its own KMS key).
+  // unless --vs-same-sse or --vs-sse. With --nodes both clusters are "main": each gets the same
+  // settings (and its own KMS key).
   const attributes = [];
-  for (const ti of clusterMode || args['vs-same-sse'] ? targets.keys() : [0]) {
-    if (args.sse === 'none') attributes[ti] = { SqsManagedSseEnabled: 'false' };
-    else if (args.sse === 'sqs') attributes[ti] = { SqsManagedSseEnabled: 'true' };
-    else if (args.sse === 'kms') {
+  for (const ti of targets.keys()) {
+    const sse = ti === 0 || clusterMode || args['vs-same-sse'] ? args.sse : (args['vs-sse'] ?? 'default');
+    if (sse === 'none') attributes[ti] = { SqsManagedSseEnabled: 'false' };
+    else if (sse === 'sqs') attributes[ti] = { SqsManagedSseEnabled: 'true' };
+    else if (sse === 'kms') {
       const agent = targets[ti].client.agent(1);
       const { KeyMetadata } = await targets[ti].client.json(agent, 'TrentService.CreateKey', { Description: 'bench' });
       agent.destroy();
