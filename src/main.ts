@@ -30,6 +30,7 @@ import { applyResourceBootstrap } from './services/resource-bootstrap.js';
 import { join } from 'node:path';
 import { S3Service } from './services/s3/s3-service.js';
 import { ObjectFiles } from './services/s3/object-files.js';
+import { ownedFileKeys } from './services/s3/sealed-file.js';
 
 export const version: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -137,7 +138,7 @@ async function startServices(
   eventsCore.onDelivery = (record) => reportDelivery(metrics, logger, 'events', record);
   const events = new JsonService<CallerContext>(eventsModel, eventsCore, implementedEventsActions);
   // Object data lives in the data directory, whatever engine keeps the metadata.
-  const s3 = new S3Service(store.identity(), new ObjectFiles(join(config.dataDir, 's3')), () => sqs, identity.authorizer, clock);
+  const s3 = new S3Service(store.identity(), new ObjectFiles(join(config.dataDir, 's3'), ownedFileKeys(identity.kms)), () => sqs, identity.authorizer, clock);
   await s3.load();
   s3.onDelivery = (record) => reportDelivery(metrics, logger, 's3', record);
   await applyResourceBootstrap(config.accounts, { sqs, kms: identity.kms, sns: snsCore, events: eventsCore, s3, region: config.region });

@@ -4,8 +4,7 @@
  * (notification configurations, DeleteObjects) are read whole, within the request size limit.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -24,6 +23,7 @@ import {
   encodeNotificationConfiguration,
   encodeS3Error,
   objectHeaders,
+  serverSideEncryption,
   operationOf,
   targetOf,
   type S3Operation,
@@ -92,7 +92,11 @@ export function handleS3(deps: S3FrontDependencies, req: IncomingMessage, res: S
 }
 
 function send(res: ServerResponse, req: IncomingMessage, reply: Reply, requestId: string, hostId: string): void {
-  if (res.destroyed) return;
+  if (res.destroyed) {
+    // The client left while the object was being opened: let go of its file.
+    if (reply.body instanceof Readable) reply.body.destroy();
+    return;
+  }
   // Whatever of the request body was not read is not wanted any more.
   if (!req.complete) req.resume();
   const headers: Record<string, string | number> = { ...reply.headers, 'x-amz-request-id': requestId, 'x-amz-id-2': hostId };
@@ -151,6 +155,10 @@ async function serve(
   return run(deps.s3, ctx, operation, target, query, req, body);
 }
 
+function withEncryption(reply: Reply): Reply {
+  return { ...reply, headers: { ...reply.headers, ...serverSideEncryption } };
+}
+
 function requireKey(target: S3Target): { bucket: string; key: string } {
   return { bucket: target.bucket!, key: target.key! };
 }
@@ -200,11 +208,11 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
     }
     case 'PutObject': {
       const { etag } = await s3.putObject(ctx, { ...requireKey(target), body: streamedBody(req), ...representation(req) });
-      return { status: 200, headers: { etag } };
+      return { status: 200, headers: { etag, ...serverSideEncryption } };
     }
     case 'CreateMultipartUpload': {
       const { uploadId } = await s3.createMultipartUpload(ctx, { ...requireKey(target), ...representation(req) });
-      return xml(encodeInitiateMultipartUpload(bucket, target.key!, uploadId));
+      return withEncryption(xml(encodeInitiateMultipartUpload(bucket, target.key!, uploadId)));
     }
     case 'UploadPart': {
       const partText = query.get('partNumber')!;
@@ -214,14 +222,14 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
         partNumber: /^\d+$/.test(partText) ? Number(partText) : -1,
         body: streamedBody(req),
       });
-      return { status: 200, headers: { etag } };
+      return { status: 200, headers: { etag, ...serverSideEncryption } };
     }
     case 'CompleteMultipartUpload': {
       const parts = decodeCompleteMultipartUpload(body);
       const { etag } = await s3.completeMultipartUpload(ctx, { ...requireKey(target), uploadId: query.get('uploadId')!, parts });
       const host = single(req.headers.host) ?? 'localhost';
       const location = `${ctx.secure ? 'https' : 'http'}://${host}/${bucket}/${encodeURIComponent(target.key!).replace(/%2F/g, '/')}`;
-      return xml(encodeCompleteMultipartUpload(location, bucket, target.key!, etag));
+      return withEncryption(xml(encodeCompleteMultipartUpload(location, bucket, target.key!, etag)));
     }
     case 'AbortMultipartUpload':
       await s3.abortMultipartUpload(ctx, { ...requireKey(target), uploadId: query.get('uploadId')! });
@@ -235,7 +243,7 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
         metadataDirective: single(req.headers['x-amz-metadata-directive']),
         ...representation(req),
       });
-      return xml(encodeCopyObject(result));
+      return withEncryption(xml(encodeCopyObject(result)));
     }
     case 'GetObject':
     case 'HeadObject': {
@@ -276,6 +284,12 @@ function streamedBody(req: IncomingMessage): () => Readable {
 
 /** The stored representation headers and `x-amz-meta-*` metadata of a PUT or a REPLACE copy. */
 function representation(req: IncomingMessage): { headers: Record<string, string>; metadata: Record<string, string> } {
+  // Every object is stored under SSE-S3; asking for another kind is refused rather than ignored.
+  const asked = single(req.headers['x-amz-server-side-encryption']);
+  if (asked !== undefined && asked !== 'AES256') throw s3Errors.notImplemented(`x-amz-server-side-encryption: ${asked}; objects are encrypted with SSE-S3 (AES256)`);
+  if (req.headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined) {
+    throw s3Errors.notImplemented('SSE-C; objects are encrypted with SSE-S3 (AES256)');
+  }
   const headers: Record<string, string> = {};
   const metadata: Record<string, string> = {};
   for (const name of STORED_HEADERS) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,10 @@ import { loadConfig, startSealq } from '../../src/index.js';
 import { testCredentials, testPostgresUrl } from '../support/sealq.js';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import * as S3 from '@aws-sdk/client-s3';
+
+const s3Of = (url: string) =>
+  new S3.S3Client({ endpoint: url, region: 'us-east-1', credentials: testCredentials, forcePathStyle: true, maxAttempts: 1 });
 
 const run = promisify(execFile);
 const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'dist/cli/main.js');
@@ -27,8 +31,13 @@ const config = () =>
   });
 
 describe('sealq root-key rotate', () => {
-  it('re-seals key material and IAM secrets under a new root key; old ciphertexts and keys still work', async () => {
+  it('re-seals key material and IAM secrets under a new root key; old ciphertexts, keys and S3 objects still work', async () => {
     let sealq = await startSealq(config());
+    // S3 object data is sealed under data keys of the sealq-owned key, which rotation re-seals.
+    const s3 = s3Of(sealq.url);
+    await s3.send(new S3.CreateBucketCommand({ Bucket: 'rotating' }));
+    await s3.send(new S3.PutObjectCommand({ Bucket: 'rotating', Key: 'kept', Body: 'object data before the rotation' }));
+    s3.destroy();
     const ctx = { principal: sealq.identity.directory.principalFor(testCredentials.accessKeyId)!, secure: false };
     const { keyMetadata } = await sealq.identity.kms.createKey(ctx, {});
     const { ciphertextBlob } = await sealq.identity.kms.encrypt(ctx, { keyId: keyMetadata.keyId, plaintext: Buffer.from('secret') });
@@ -36,7 +45,8 @@ describe('sealq root-key rotate', () => {
     const { accessKey } = await sealq.identity.iam.createAccessKey({ principal: ctx.principal }, { userName: 'rotating' });
     await sealq.close();
     // IAM secrets are stored sealed: the data files never hold one in clear.
-    for (const file of readdirSync(dataDir)) {
+    for (const file of readdirSync(dataDir, { recursive: true, encoding: 'utf8' })) {
+      if (!statSync(join(dataDir, file)).isFile()) continue;
       expect(readFileSync(join(dataDir, file)).includes(Buffer.from(accessKey.secretAccessKey)), file).toBe(false);
     }
     const before = readFileSync(join(dataDir, 'root.key'), 'utf8');
@@ -56,6 +66,10 @@ describe('sealq root-key rotate', () => {
     );
     expect(plaintext.toString()).toBe('secret');
     expect(sealq.identity.directory.credentials(accessKey.accessKeyId)?.secretAccessKey).toBe(accessKey.secretAccessKey);
+    const s3After = s3Of(sealq.url);
+    const kept = await s3After.send(new S3.GetObjectCommand({ Bucket: 'rotating', Key: 'kept' }));
+    expect(await kept.Body!.transformToString()).toBe('object data before the rotation');
+    s3After.destroy();
     await sealq.close();
   });
 

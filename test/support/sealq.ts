@@ -115,6 +115,19 @@ export async function storedContents(server: Pick<TestServer, 'dataDir' | 'postg
   return stored;
 }
 
+/** What the server stored while running, then after it closed (for at-rest searches). */
+export async function storedRunningAndClosed(server: TestServer): Promise<{ whileRunning: Map<string, Buffer>; afterClose: Map<string, Buffer> }> {
+  const whileRunning = await storedContents(server);
+  await server.sealq.close();
+  return { whileRunning, afterClose: await storedContents(server) };
+}
+
+/** Removes a closed server's data directory and, on PostgreSQL, its schema. */
+export async function discardClosedServer(server: Pick<TestServer, 'dataDir'>): Promise<void> {
+  rmSync(server.dataDir, { recursive: true, force: true });
+  await dropTestSchema(server.dataDir);
+}
+
 export const testCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 
 /**

@@ -275,9 +275,13 @@ export function encodeNotificationConfiguration(configurations: QueueConfigurati
 }
 
 /** The headers GET and HEAD answer an object with. */
+/** Every object's data is encrypted at rest (SSE-S3), and S3 says so on each response about one. */
+export const serverSideEncryption = { 'x-amz-server-side-encryption': 'AES256' } as const;
+
 export function objectHeaders(o: StoredObject): Record<string, string> {
   const headers: Record<string, string> = {
     etag: o.etag,
+    ...serverSideEncryption,
     'last-modified': new Date(o.lastModified).toUTCString(),
     'accept-ranges': 'bytes',
     ...o.headers,

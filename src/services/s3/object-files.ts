@@ -1,15 +1,17 @@
 /**
  * Object data on disk: `<data-dir>/s3/objects/<2 hex>/<random id>`, never named after the user's
- * key. A body streams into `s3/tmp/` and is renamed into place only once it was read completely
- * and every check on it passed, so a reader never sees half an object.
+ * key, and always encrypted (see sealed-file.ts). A body streams into `s3/tmp/` and is renamed
+ * into place only once it was read completely and every check on it passed, so a reader never
+ * sees half an object.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, open as fsOpen, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { s3Errors } from './errors.js';
+import { fileHeader, openSealedFile, SealingStream, type FileKeys } from './sealed-file.js';
 
 export interface WrittenFile {
   fileId: string;
@@ -21,7 +23,10 @@ export interface WrittenFile {
 export class ObjectFiles {
   private ready: Promise<void> | undefined;
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly keys: FileKeys,
+  ) {}
 
   private dirs(): Promise<void> {
     this.ready ??= (async () => {
@@ -50,8 +55,9 @@ export class ObjectFiles {
         done(null, chunk);
       },
     });
+    const key = this.keys.newKey(fileId);
     try {
-      await pipeline(body, measure, createWriteStream(temp, { flags: 'wx' }));
+      await pipeline(body, measure, new SealingStream(key.plaintext, fileHeader(key.blob)), createWriteStream(temp, { flags: 'wx' }));
       await mkdir(join(this.root, 'objects', fileId.slice(0, 2)), { recursive: true });
       await rename(temp, this.pathOf(fileId));
     } catch (error) {
@@ -59,11 +65,6 @@ export class ObjectFiles {
       throw error;
     }
     return { fileId, size, md5: md5.digest('hex') };
-  }
-
-  /** The file's bytes, or those from `range.start` to `range.end` inclusive. */
-  read(fileId: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.pathOf(fileId), range);
   }
 
   /** Removes a file no object refers to any more; one already gone is fine. */
@@ -75,7 +76,7 @@ export class ObjectFiles {
 
   /** Copies a stored file into a new one (CopyObject). */
   async copy(fileId: string, maxBytes: number): Promise<WrittenFile> {
-    return this.write(this.read(fileId), maxBytes);
+    return this.write(await this.open(fileId), maxBytes);
   }
 
   /**
@@ -84,14 +85,26 @@ export class ObjectFiles {
    */
   async open(fileId: string, range?: { start: number; end: number }): Promise<Readable> {
     const handle = await fsOpen(this.pathOf(fileId), 'r');
-    return handle.createReadStream(range);
+    let sealed;
+    try {
+      sealed = await openSealedFile(handle, fileId, this.keys);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    // A file written before object data was encrypted is read as it is.
+    if (!sealed) return handle.createReadStream(range);
+    const stream = Readable.from(sealed.chunks(range?.start ?? 0, range?.end ?? sealed.size - 1), { objectMode: false });
+    // On 'close', not in the generator: a stream destroyed before its first read never runs it.
+    stream.once('close', () => void handle.close().catch(() => undefined));
+    return stream;
   }
 
   /** One new file holding the given files one after the other (CompleteMultipartUpload). */
   async concat(fileIds: string[], maxBytes: number): Promise<WrittenFile> {
-    const read = (id: string) => this.read(id);
+    const open = (id: string) => this.open(id);
     async function* parts(): AsyncGenerator<Buffer> {
-      for (const id of fileIds) for await (const chunk of read(id)) yield chunk as Buffer;
+      for (const id of fileIds) for await (const chunk of await open(id)) yield chunk as Buffer;
     }
     return this.write(Readable.from(parts()), maxBytes);
   }

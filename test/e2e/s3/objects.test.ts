@@ -207,6 +207,39 @@ describe('objects', () => {
   });
 });
 
+describe('server-side encryption requests', () => {
+  it('accepts AES256 (what every object gets) and refuses SSE-KMS and SSE-C with NotImplemented, storing nothing', async () => {
+    const name = await bucket(c, 'sse');
+    const put = await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'aes', Body: 'x', ServerSideEncryption: 'AES256' }));
+    expect(put.ServerSideEncryption).toBe('AES256');
+    const kms = await s3ErrorOf(c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'kms', Body: 'x', ServerSideEncryption: 'aws:kms' })));
+    expect(kms).toMatchObject({ code: 'NotImplemented', status: 501 });
+    expect(kms.message).toContain('aws:kms');
+    const multipart = await s3ErrorOf(c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'kms-mpu', ServerSideEncryption: 'aws:kms' })));
+    expect(multipart).toMatchObject({ code: 'NotImplemented', status: 501 });
+    const copy = await s3ErrorOf(
+      c.s3.send(new S3.CopyObjectCommand({ Bucket: name, Key: 'kms-copy', CopySource: `${name}/aes`, ServerSideEncryption: 'aws:kms' })),
+    );
+    expect(copy).toMatchObject({ code: 'NotImplemented', status: 501 });
+    const customerKey = randomBytes(32);
+    const ssec = await s3ErrorOf(
+      c.s3.send(
+        new S3.PutObjectCommand({
+          Bucket: name,
+          Key: 'ssec',
+          Body: 'x',
+          SSECustomerAlgorithm: 'AES256',
+          SSECustomerKey: customerKey.toString('base64'),
+          SSECustomerKeyMD5: createHash('md5').update(customerKey).digest('base64'),
+        }),
+      ),
+    );
+    expect(ssec).toMatchObject({ code: 'NotImplemented', status: 501 });
+    const { Contents } = await c.s3.send(new S3.ListObjectsV2Command({ Bucket: name }));
+    expect(Contents?.map((o) => o.Key)).toEqual(['aes']);
+  });
+});
+
 describe('the wire', () => {
   /** A raw request signed by sealq's own SigV4 signer; `host` is what the Host header says, the socket goes to the server. */
   function rawRequest(method: string, host: string, pathAndQuery: string, options: { body?: string; signedBody?: string } = {}) {

@@ -6,9 +6,8 @@
  * proves the search finds a canary that is there.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropTestSchema, protocols, startTestServer, storedContents, type TestServer } from '../../support/sealq.js';
+import { discardClosedServer, protocols, startTestServer, storedRunningAndClosed, type TestServer } from '../../support/sealq.js';
 import { sqsAs } from '../identity/helpers.js';
 import { kmsAttributes, newKey, receiveBodies, sseQueue } from './helpers.js';
 
@@ -45,15 +44,10 @@ beforeAll(async () => {
       expect(bodies).toEqual([single, batched].sort());
     }
   }
-  whileRunning = await storedContents(server);
-  await server.sealq.close();
-  afterClose = await storedContents(server);
+  ({ whileRunning, afterClose } = await storedRunningAndClosed(server));
 });
 
-afterAll(async () => {
-  rmSync(server.dataDir, { recursive: true, force: true });
-  await dropTestSchema(server.dataDir);
-});
+afterAll(() => discardClosedServer(server));
 
 describe('canary bodies on disk', () => {
   it('searches the database itself (SQLite: the files and the WAL; PostgreSQL: every table of the schema)', () => {

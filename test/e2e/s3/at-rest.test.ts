@@ -1,0 +1,100 @@
+/**
+ * Object data is encrypted at rest (SSE-S3, as on AWS since 2023): canary strings stored through
+ * PutObject, a multipart upload and CopyObject come back intact through GetObject, every such
+ * response says `x-amz-server-side-encryption: AES256`, and no file the server keeps, running or
+ * closed, holds a canary.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discardClosedServer, startTestServer, storedRunningAndClosed, type TestServer } from '../../support/sealq.js';
+import { S3, bodyText, bucket, clientsFor, type Clients } from './helpers.js';
+
+const MiB = 1024 * 1024;
+let server: TestServer;
+let c: Clients;
+let name: string;
+const canary = (label: string) => `CANARY-S3-${label}-${randomBytes(12).toString('hex')}`;
+const single = canary('put');
+const parts = [canary('part-1'), canary('part-2')];
+/** A multipart part: 5 MiB (the smallest a non-last part may be) with the canary inside it. */
+const partBody = (text: string, size: number) => Buffer.concat([randomBytes(1000), Buffer.from(text), randomBytes(size - 1000 - text.length)]);
+const encryption: Record<string, string | undefined> = {};
+let whileRunning: Map<string, Buffer>;
+let afterClose: Map<string, Buffer>;
+let fetched: Record<string, Buffer>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  c = clientsFor(server);
+  name = await bucket(c, 'at-rest');
+  const put = await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'single.txt', Body: `before ${single} after` }));
+  encryption.PutObject = put.ServerSideEncryption;
+
+  const created = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'multi.bin' }));
+  encryption.CreateMultipartUpload = created.ServerSideEncryption;
+  const bodies = [partBody(parts[0], 5 * MiB), partBody(parts[1], 2000)];
+  const uploaded = [];
+  for (const [i, body] of bodies.entries()) {
+    const part = await c.s3.send(
+      new S3.UploadPartCommand({ Bucket: name, Key: 'multi.bin', UploadId: created.UploadId, PartNumber: i + 1, Body: body }),
+    );
+    encryption.UploadPart = part.ServerSideEncryption;
+    uploaded.push({ PartNumber: i + 1, ETag: part.ETag });
+  }
+  const completed = await c.s3.send(
+    new S3.CompleteMultipartUploadCommand({ Bucket: name, Key: 'multi.bin', UploadId: created.UploadId, MultipartUpload: { Parts: uploaded } }),
+  );
+  encryption.CompleteMultipartUpload = completed.ServerSideEncryption;
+
+  const copied = await c.s3.send(new S3.CopyObjectCommand({ Bucket: name, Key: 'copy.txt', CopySource: `${name}/single.txt` }));
+  encryption.CopyObject = copied.ServerSideEncryption;
+  encryption.HeadObject = (await c.s3.send(new S3.HeadObjectCommand({ Bucket: name, Key: 'copy.txt' }))).ServerSideEncryption;
+
+  fetched = {};
+  for (const key of ['single.txt', 'multi.bin', 'copy.txt']) {
+    const got = await c.s3.send(new S3.GetObjectCommand({ Bucket: name, Key: key }));
+    encryption.GetObject = got.ServerSideEncryption;
+    fetched[key] = Buffer.from(await got.Body!.transformToByteArray());
+  }
+  expect(Buffer.concat(bodies).equals(fetched['multi.bin'])).toBe(true);
+  // A range across the two parts' boundary.
+  const range = await c.s3.send(new S3.GetObjectCommand({ Bucket: name, Key: 'multi.bin', Range: `bytes=${5 * MiB - 3}-${5 * MiB + 1002 + parts[1].length}` }));
+  expect(await bodyText(range.Body)).toContain(parts[1]);
+
+  ({ whileRunning, afterClose } = await storedRunningAndClosed(server));
+});
+
+afterAll(() => discardClosedServer(server));
+
+describe('S3 object data at rest', () => {
+  it('returns every object byte for byte', () => {
+    expect(fetched['single.txt'].toString()).toBe(`before ${single} after`);
+    expect(fetched['copy.txt'].toString()).toBe(`before ${single} after`);
+    expect(fetched['multi.bin'].length).toBe(5 * MiB + 2000);
+  });
+
+  it('says AES256 on each response about an object', () => {
+    expect(encryption).toEqual({
+      PutObject: 'AES256',
+      CreateMultipartUpload: 'AES256',
+      UploadPart: 'AES256',
+      CompleteMultipartUpload: 'AES256',
+      CopyObject: 'AES256',
+      HeadObject: 'AES256',
+      GetObject: 'AES256',
+    });
+  });
+
+  it('keeps no canary in any file, running or closed, while the object files are there and searched', () => {
+    const objectFiles = [...afterClose].filter(([file]) => file.startsWith('s3/objects/'));
+    // single, copy and the joined multipart object (parts are removed once joined).
+    expect(objectFiles.length).toBeGreaterThanOrEqual(3);
+    expect(objectFiles.some(([, bytes]) => bytes.length > 5 * MiB)).toBe(true);
+    for (const text of [single, ...parts]) {
+      for (const [when, files] of [['running', whileRunning], ['closed', afterClose]] as const) {
+        const holding = [...files].filter(([, bytes]) => bytes.includes(Buffer.from(text)));
+        expect(holding.map(([file]) => file), `${text} while ${when}`).toEqual([]);
+      }
+    }
+  });
+});
