@@ -1,42 +1,9 @@
 /** The AWS SigV4 test-suite vectors (sources in fixtures/sigv4-suite.json) through the verifier. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canonicalRequest, parseQuery, sha256Hex, stringToSign, type PathStyle } from './canonical-request.js';
+import { sigv4Suite as suite, type Vector } from '../../test/support/sigv4-vectors.js';
+import { canonicalRequest, parseQuery, sha256Hex, stringToSign } from './canonical-request.js';
 import { formatAmzDate } from './request-time.js';
 import { readSignedRequest, verifySignature, type SignedHttpRequest, type SigningCredential } from './sigv4.js';
-
-interface VectorRequest {
-  method: string;
-  path: string;
-  query: string;
-  headers: [string, string][];
-  body: string;
-}
-
-interface Vector {
-  name: string;
-  origin: string;
-  commit?: string;
-  sessionToken?: string;
-  signedAt?: string;
-  pathStyle?: PathStyle;
-  request: VectorRequest;
-  canonicalRequest?: string;
-  stringToSign?: string;
-  authorization?: string;
-  erratum?: string;
-  signedAs?: { request: VectorRequest; authorization: string };
-}
-
-interface Suite {
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  stsToken: string;
-  signedAt: string;
-  header: Vector[];
-  presigned: Vector[];
-}
-
-const suite = JSON.parse(readFileSync(new URL('./fixtures/sigv4-suite.json', import.meta.url), 'utf8')) as Suite;
 const signedAt = (vector: Vector) => Date.parse(vector.signedAt ?? suite.signedAt);
 const scopeOf = (authorization: string) => /Credential=[^/]+\/([^,]+)/.exec(authorization)![1];
 

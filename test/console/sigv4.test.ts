@@ -1,33 +1,7 @@
 /** The console's browser signer (console/src/sigv4.ts, WebCrypto) against the AWS SigV4 test-suite vectors. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { signRequest } from '../../console/src/sigv4.js';
-
-interface VectorRequest {
-  method: string;
-  path: string;
-  query: string;
-  headers: [string, string][];
-  body: string;
-}
-
-interface Vector {
-  name: string;
-  sessionToken?: string;
-  request: VectorRequest;
-  canonicalRequest?: string;
-  stringToSign?: string;
-  authorization?: string;
-  erratum?: string;
-  signedAs?: { request: VectorRequest; authorization: string };
-}
-
-const suite = JSON.parse(readFileSync(new URL('../../src/auth/fixtures/sigv4-suite.json', import.meta.url), 'utf8')) as {
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  region: string;
-  service: string;
-  header: Vector[];
-};
+import { sigv4Suite as suite, type Vector } from '../support/sigv4-vectors.js';
 
 /** Vectors that describe requests the console never makes, left out of the suite (with why). */
 const notApplicable: Record<string, string> = {
