@@ -72,7 +72,7 @@ export function handleS3(deps: S3FrontDependencies, req: IncomingMessage, res: S
   const hostId = hostIdFor(requestId);
   const seen: { operation?: S3Operation; principal?: string } = {};
   serve(deps, req, path, query, requestId, seen).then(
-    (reply) => send(res, req, reply, requestId, hostId),
+    (reply) => send(res, req, reply, requestId, hostId, deps.logger),
     (error: unknown) => {
       const awsError = asAwsError(error, deps.logger, requestId);
       if (awsError.trace) {
@@ -91,7 +91,7 @@ export function handleS3(deps: S3FrontDependencies, req: IncomingMessage, res: S
   });
 }
 
-function send(res: ServerResponse, req: IncomingMessage, reply: Reply, requestId: string, hostId: string): void {
+function send(res: ServerResponse, req: IncomingMessage, reply: Reply, requestId: string, hostId: string, logger?: Logger): void {
   if (res.destroyed) {
     // The client left while the object was being opened: let go of its file.
     if (reply.body instanceof Readable) reply.body.destroy();
@@ -109,7 +109,12 @@ function send(res: ServerResponse, req: IncomingMessage, reply: Reply, requestId
   }
   if (reply.length !== undefined) headers['content-length'] = reply.length;
   res.writeHead(reply.status, headers);
-  pipeline(body, res, () => undefined);
+  pipeline(body, res, (error) => {
+    // A client that leaves early is routine; object data that fails to read or open is not.
+    if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      logger?.error({ err: error, requestId }, 'object data could not be read; the response was cut short');
+    }
+  });
 }
 
 /** Reads a small request body whole, within the request size limit. */

@@ -5,6 +5,9 @@
  * closed, holds a canary.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discardClosedServer, startTestServer, storedRunningAndClosed, type TestServer } from '../../support/sealq.js';
 import { S3, bodyText, bucket, clientsFor, type Clients } from './helpers.js';
@@ -95,6 +98,36 @@ describe('S3 object data at rest', () => {
         const holding = [...files].filter(([, bytes]) => bytes.includes(Buffer.from(text)));
         expect(holding.map(([file]) => file), `${text} while ${when}`).toEqual([]);
       }
+    }
+  });
+});
+
+describe('damaged object data', () => {
+  it('cuts the GetObject response short and logs why, while ranges before the damage and HeadObject still answer', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'error', base: undefined }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const own = await startTestServer({}, { logger });
+    try {
+      const clients = clientsFor(own);
+      const b = await bucket(clients, 'damaged');
+      const data = randomBytes(200_000);
+      await clients.s3.send(new S3.PutObjectCommand({ Bucket: b, Key: 'k', Body: data }));
+      const dir = join(own.dataDir, 's3', 'objects');
+      const [sub] = readdirSync(dir);
+      const [file] = readdirSync(join(dir, sub));
+      const bytes = readFileSync(join(dir, sub, file));
+      // A byte of the second 64 KiB chunk.
+      bytes[bytes.length - data.length - 4 * 16 + 70_000] ^= 1;
+      writeFileSync(join(dir, sub, file), bytes);
+
+      const first = await clients.s3.send(new S3.GetObjectCommand({ Bucket: b, Key: 'k', Range: 'bytes=0-999' }));
+      expect(Buffer.from(await first.Body!.transformToByteArray()).equals(data.subarray(0, 1000))).toBe(true);
+      expect((await clients.s3.send(new S3.HeadObjectCommand({ Bucket: b, Key: 'k' }))).ContentLength).toBe(data.length);
+      const whole = await clients.s3.send(new S3.GetObjectCommand({ Bucket: b, Key: 'k' }));
+      await expect(whole.Body!.transformToByteArray()).rejects.toThrow();
+      await expect.poll(() => lines.filter((l) => l.msg === 'object data could not be read; the response was cut short').length).toBe(1);
+    } finally {
+      await own.stop();
     }
   });
 });
