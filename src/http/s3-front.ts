@@ -21,6 +21,8 @@ import {
   encodeListObjectsV2,
   encodeLocation,
   encodeNotificationConfiguration,
+  encodeBucketEncryption,
+  decodeBucketEncryption,
   encodeS3Error,
   objectHeaders,
   serverSideEncryption,
@@ -202,6 +204,16 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
       const owner = query.get('fetch-owner') === 'true' ? ctx.principal.accountId : undefined;
       return xml(encodeListObjectsV2(bucket, input, result, owner));
     }
+    case 'GetBucketEncryption':
+      await s3.getBucketEncryption(ctx, { bucket });
+      return xml(encodeBucketEncryption());
+    case 'PutBucketEncryption':
+      await s3.putBucketEncryption(ctx, { bucket });
+      decodeBucketEncryption(body);
+      return { status: 200 };
+    case 'DeleteBucketEncryption':
+      await s3.putBucketEncryption(ctx, { bucket });
+      return { status: 204 };
     case 'GetBucketNotificationConfiguration':
       return xml(encodeNotificationConfiguration(await s3.getBucketNotification(ctx, { bucket })));
     case 'PutBucketNotificationConfiguration':

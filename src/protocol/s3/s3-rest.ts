@@ -18,6 +18,9 @@ export type S3Operation =
   | 'GetBucketLocation'
   | 'ListObjectsV2'
   | 'GetBucketNotificationConfiguration'
+  | 'GetBucketEncryption'
+  | 'PutBucketEncryption'
+  | 'DeleteBucketEncryption'
   | 'PutBucketNotificationConfiguration'
   | 'DeleteObjects'
   | 'PutObject'
@@ -68,7 +71,7 @@ export function targetOf(rawPath: string, host: string | undefined): S3Target {
 
 /** Subresources of S3 that sealq does not serve: their requests answer NotImplemented. */
 const UNSUPPORTED_SUBRESOURCES = [
-  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory', 'legal-hold',
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'intelligent-tiering', 'inventory', 'legal-hold',
   'lifecycle', 'logging', 'metrics', 'object-lock', 'ownershipControls', 'partNumber', 'policy', 'policyStatus',
   'publicAccessBlock', 'replication', 'requestPayment', 'restore', 'retention', 'select', 'tagging', 'torrent',
   'versioning', 'versionId', 'versions', 'website',
@@ -101,6 +104,12 @@ export function operationOf(method: string, target: S3Target, query: URLSearchPa
     if (query.has('notification')) {
       if (method === 'GET') return 'GetBucketNotificationConfiguration';
       if (method === 'PUT') return 'PutBucketNotificationConfiguration';
+      throw s3Errors.methodNotAllowed(method, 'BUCKET');
+    }
+    if (query.has('encryption')) {
+      if (method === 'GET') return 'GetBucketEncryption';
+      if (method === 'PUT') return 'PutBucketEncryption';
+      if (method === 'DELETE') return 'DeleteBucketEncryption';
       throw s3Errors.methodNotAllowed(method, 'BUCKET');
     }
     if (query.has('location') && method === 'GET') return 'GetBucketLocation';
@@ -186,6 +195,29 @@ export function decodeNotificationConfiguration(body: Buffer): QueueConfiguratio
     });
   }
   return out;
+}
+
+/**
+ * Every bucket encrypts with SSE-S3 (objects are always sealed at rest), so its encryption
+ * configuration is S3's default one.
+ */
+export function encodeBucketEncryption(): string {
+  return xmlDocument('ServerSideEncryptionConfiguration', {
+    Rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: 'false' },
+  });
+}
+
+/** PutBucketEncryption's document: accepted when every rule asks for what sealq does (AES256). */
+export function decodeBucketEncryption(body: Buffer): void {
+  const doc = parseDocument(body, 'ServerSideEncryptionConfiguration');
+  const rules = childrenNamed(doc, 'Rule');
+  if (rules.length === 0) throw s3Errors.malformedXml();
+  for (const rule of rules) {
+    const defaults = childrenNamed(rule, 'ApplyServerSideEncryptionByDefault');
+    const algorithm = defaults.length === 1 ? childText(defaults[0], 'SSEAlgorithm') : undefined;
+    if (algorithm === undefined) throw s3Errors.malformedXml();
+    if (algorithm !== 'AES256') throw s3Errors.notImplemented(`SSEAlgorithm ${algorithm}; buckets encrypt with SSE-S3 (AES256)`);
+  }
 }
 
 /** CompleteMultipartUpload's `<CompleteMultipartUpload>`: the parts, in the order given. */

@@ -280,6 +280,18 @@ export class S3Service {
     return { region: bucket.region };
   }
 
+  /** Every bucket's objects are sealed with SSE-S3: there is one configuration, S3's default. */
+  async getBucketEncryption(ctx: S3Context, input: { bucket: string }): Promise<void> {
+    const bucket = this.bucketOf(input.bucket);
+    this.authorize(ctx, 's3:GetEncryptionConfiguration', bucketArn(bucket.name), bucket.accountId);
+  }
+
+  /** Put (a configuration asking for AES256) and Delete (back to the default): both leave SSE-S3. */
+  async putBucketEncryption(ctx: S3Context, input: { bucket: string }): Promise<void> {
+    const bucket = this.bucketOf(input.bucket);
+    this.authorize(ctx, 's3:PutEncryptionConfiguration', bucketArn(bucket.name), bucket.accountId);
+  }
+
   // Objects
 
   private checkKey(key: string): void {

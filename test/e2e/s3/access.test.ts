@@ -48,6 +48,8 @@ describe('authorization', () => {
       () => nobody.s3.send(new S3.CreateBucketCommand({ Bucket: uniqueName('nope').toLowerCase() })),
       () => nobody.s3.send(new S3.GetBucketNotificationConfigurationCommand({ Bucket: name })),
       () => nobody.s3.send(new S3.PutBucketNotificationConfigurationCommand({ Bucket: name, NotificationConfiguration: {} })),
+      () => nobody.s3.send(new S3.GetBucketEncryptionCommand({ Bucket: name })),
+      () => nobody.s3.send(new S3.DeleteBucketEncryptionCommand({ Bucket: name })),
     ]) {
       expect(await s3ErrorOf(call())).toMatchObject({ code: 'AccessDenied', status: 403 });
     }

@@ -240,6 +240,35 @@ describe('server-side encryption requests', () => {
   });
 });
 
+describe('bucket encryption configuration', () => {
+  const aes256 = { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' as const } };
+
+  it('is SSE-S3 for every bucket; Put with AES256 and Delete keep it, Put asking for KMS is NotImplemented', async () => {
+    const name = await bucket(c, 'enc');
+    const rulesOf = async () =>
+      (await c.s3.send(new S3.GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules;
+    expect(await rulesOf()).toEqual([{ ...aes256, BucketKeyEnabled: false }]);
+    await c.s3.send(new S3.PutBucketEncryptionCommand({ Bucket: name, ServerSideEncryptionConfiguration: { Rules: [aes256] } }));
+    expect(await rulesOf()).toEqual([{ ...aes256, BucketKeyEnabled: false }]);
+    const kms = await s3ErrorOf(
+      c.s3.send(
+        new S3.PutBucketEncryptionCommand({
+          Bucket: name,
+          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] },
+        }),
+      ),
+    );
+    expect(kms).toMatchObject({ code: 'NotImplemented', status: 501 });
+    const deleted = await c.s3.send(new S3.DeleteBucketEncryptionCommand({ Bucket: name }));
+    expect(deleted.$metadata.httpStatusCode).toBe(204);
+    expect(await rulesOf()).toEqual([{ ...aes256, BucketKeyEnabled: false }]);
+    expect(await s3ErrorOf(c.s3.send(new S3.GetBucketEncryptionCommand({ Bucket: bucketName('missing') })))).toMatchObject({
+      code: 'NoSuchBucket',
+      status: 404,
+    });
+  });
+});
+
 describe('the wire', () => {
   /** A raw request signed by sealq's own SigV4 signer; `host` is what the Host header says, the socket goes to the server. */
   function rawRequest(method: string, host: string, pathAndQuery: string, options: { body?: string; signedBody?: string } = {}) {
@@ -282,6 +311,18 @@ describe('the wire', () => {
     const missing = await rawRequest('GET', `${name}.localhost`, '/nothing-here');
     expect(missing.status).toBe(404);
     expect(missing.body).toMatch(/<Error><Code>NoSuchKey<\/Code><Message>The specified key does not exist.<\/Message><Key>nothing-here<\/Key><RequestId>[^<]+<\/RequestId><HostId>[^<]+<\/HostId><\/Error>/);
+  });
+
+  it('PutBucketEncryption without a rule, or a rule without an algorithm, is MalformedXML', async () => {
+    const name = await bucket(c, 'encxml');
+    for (const body of [
+      '<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ServerSideEncryptionConfiguration>',
+      '<ServerSideEncryptionConfiguration><Rule><BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>',
+    ]) {
+      const response = await rawRequest('PUT', '127.0.0.1', `/${name}?encryption`, { body });
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('<Code>MalformedXML</Code>');
+    }
   });
 
   it('a body that does not match its signed x-amz-content-sha256 is refused and nothing is stored', async () => {
