@@ -126,7 +126,7 @@ export async function openSealedFile(handle: FileHandle, fileId: string, keys: F
       const last = Math.min(count - 1, Math.floor(end / CHUNK));
       for (let index = first; index <= last; index++) {
         const plainLength = index === count - 1 ? size - index * CHUNK : CHUNK;
-        const sealed = Buffer.alloc(plainLength + TAG);
+        const sealed = Buffer.allocUnsafe(plainLength + TAG);
         const { bytesRead: got } = await handle.read(sealed, 0, sealed.length, dataStart + index * (CHUNK + TAG));
         const plain = openChunk(key, index, index === count - 1, sealed.subarray(0, got));
         const from = index === first ? start - index * CHUNK : 0;
@@ -145,6 +145,13 @@ export function ownedFileKeys(kms: {
   const context = (fileId: string) => ({ 'sealq:s3:file': fileId });
   return {
     newKey: (fileId) => kms.ownedDataKey(context(fileId)),
-    openKey: (blob, fileId) => kms.decryptOwned(blob, context(fileId)),
+    openKey: (blob, fileId) => {
+      try {
+        return kms.decryptOwned(blob, context(fileId));
+      } catch {
+        // Damaged or misplaced data on disk is the server's failure (an InternalError), not a KMS error of the caller's.
+        throw new Error(`the data key of object file ${fileId} does not open`);
+      }
+    },
   };
 }

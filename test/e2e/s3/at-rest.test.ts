@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discardClosedServer, startTestServer, storedRunningAndClosed, type TestServer } from '../../support/sealq.js';
-import { S3, bodyText, bucket, clientsFor, type Clients } from './helpers.js';
+import { S3, bodyText, bucket, clientsFor, s3ErrorOf, type Clients } from './helpers.js';
 
 const MiB = 1024 * 1024;
 let server: TestServer;
@@ -126,6 +126,13 @@ describe('damaged object data', () => {
       const whole = await clients.s3.send(new S3.GetObjectCommand({ Bucket: b, Key: 'k' }));
       await expect(whole.Body!.transformToByteArray()).rejects.toThrow();
       await expect.poll(() => lines.filter((l) => l.msg === 'object data could not be read; the response was cut short').length).toBe(1);
+
+      // A damaged header (the sealed data key): nothing can be read, and the server says it failed.
+      const header = readFileSync(join(dir, sub, file));
+      header[20] ^= 1;
+      writeFileSync(join(dir, sub, file), header);
+      expect(await s3ErrorOf(clients.s3.send(new S3.GetObjectCommand({ Bucket: b, Key: 'k' })))).toMatchObject({ code: 'InternalError', status: 500 });
+      expect(lines.some((l) => l.msg === 'internal failure' && String((l.err as { message?: string })?.message).includes('does not open'))).toBe(true);
     } finally {
       await own.stop();
     }
