@@ -22,6 +22,7 @@ import {
   encodeLocation,
   encodeNotificationConfiguration,
   encodeBucketEncryption,
+  encodeListParts,
   decodeBucketEncryption,
   encodeS3Error,
   objectHeaders,
@@ -247,6 +248,15 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
       const host = single(req.headers.host) ?? 'localhost';
       const location = `${ctx.secure ? 'https' : 'http'}://${host}/${bucket}/${encodeURIComponent(target.key!).replace(/%2F/g, '/')}`;
       return withEncryption(xml(encodeCompleteMultipartUpload(location, bucket, target.key!, etag)));
+    }
+    case 'ListParts': {
+      const input = {
+        ...requireKey(target),
+        uploadId: query.get('uploadId')!,
+        maxParts: query.get('max-parts') ?? undefined,
+        partNumberMarker: query.get('part-number-marker') ?? undefined,
+      };
+      return xml(encodeListParts(bucket, await s3.listParts(ctx, input)));
     }
     case 'AbortMultipartUpload':
       await s3.abortMultipartUpload(ctx, { ...requireKey(target), uploadId: query.get('uploadId')! });

@@ -19,6 +19,7 @@ export type S3Operation =
   | 'ListObjectsV2'
   | 'GetBucketNotificationConfiguration'
   | 'GetBucketEncryption'
+  | 'ListParts'
   | 'PutBucketEncryption'
   | 'DeleteBucketEncryption'
   | 'PutBucketNotificationConfiguration'
@@ -92,7 +93,7 @@ export function operationOf(method: string, target: S3Target, query: URLSearchPa
     }
     if (method === 'POST') return 'CompleteMultipartUpload';
     if (method === 'DELETE') return 'AbortMultipartUpload';
-    if (method === 'GET') throw s3Errors.notImplemented('ListParts');
+    if (method === 'GET') return 'ListParts';
     throw s3Errors.methodNotAllowed(method, 'OBJECT');
   }
   if (query.has('uploads') || query.has('uploadId')) throw s3Errors.notImplemented('ListMultipartUploads');
@@ -281,6 +282,32 @@ export function encodeListObjectsV2(
       StorageClass: 'STANDARD',
     })),
     CommonPrefixes: result.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}
+
+export function encodeListParts(
+  bucket: string,
+  result: {
+    upload: { key: string; uploadId: string; accountId: string };
+    parts: Array<{ partNumber: number; size: number; etag: string; lastModified: number }>;
+    maxParts: number;
+    marker: number;
+    isTruncated: boolean;
+  },
+): string {
+  const owner = { ID: result.upload.accountId, DisplayName: result.upload.accountId };
+  return xmlDocument('ListPartsResult', {
+    Bucket: bucket,
+    Key: result.upload.key,
+    UploadId: result.upload.uploadId,
+    PartNumberMarker: result.marker,
+    NextPartNumberMarker: result.parts.at(-1)?.partNumber ?? result.marker,
+    MaxParts: result.maxParts,
+    IsTruncated: result.isTruncated,
+    Part: result.parts.map((p) => ({ PartNumber: p.partNumber, LastModified: iso(p.lastModified), ETag: p.etag, Size: p.size })),
+    Initiator: owner,
+    Owner: owner,
+    StorageClass: 'STANDARD',
   });
 }
 

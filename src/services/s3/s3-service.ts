@@ -585,6 +585,24 @@ export class S3Service {
     });
   }
 
+  /** ListParts: the parts uploaded so far, by part number, a page at a time. */
+  async listParts(
+    ctx: S3Context,
+    input: { bucket: string; key: string; uploadId: string; maxParts?: string; partNumberMarker?: string },
+  ): Promise<{ upload: MultipartUpload; parts: Array<{ partNumber: number; size: number; etag: string; lastModified: number }>; maxParts: number; marker: number; isTruncated: boolean }> {
+    const bucket = this.bucketOf(input.bucket);
+    this.authorize(ctx, 's3:ListMultipartUploadParts', objectArn(bucket.name, input.key), bucket.accountId);
+    const maxParts = pageArgument('max-parts', input.maxParts, 1000);
+    const marker = pageArgument('part-number-marker', input.partNumberMarker, 0);
+    const upload = this.uploadOf(bucket, input.key, input.uploadId);
+    const after = Object.entries(upload.parts)
+      .map(([n, p]) => ({ partNumber: Number(n), size: p.size, etag: `"${p.md5}"`, lastModified: p.lastModified }))
+      .filter((p) => p.partNumber > marker)
+      .sort((a, b) => a.partNumber - b.partNumber);
+    const limit = Math.min(maxParts, 1000);
+    return { upload, parts: after.slice(0, limit), maxParts, marker, isTruncated: after.length > limit };
+  }
+
   private async dropUpload(upload: MultipartUpload): Promise<void> {
     await this.store.deleteEntity('s3-upload', upload.uploadId);
     for (const part of Object.values(upload.parts)) await this.files.remove(part.fileId);
@@ -704,4 +722,17 @@ export class S3Service {
 /** S3's x-amz-id-2: an opaque base64 token; derived from the request id so both name one request. */
 export function hostIdFor(requestId: string): string {
   return Buffer.from(`${requestId}/${requestId.split('').reverse().join('')}`).toString('base64');
+}
+
+/** A paging query argument (max-parts, part-number-marker): absent gives the default; else a non-negative integer. */
+function pageArgument(name: string, text: string | undefined, absent: number): number {
+  if (text === undefined) return absent;
+  const n = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n > 2147483647) {
+    throw s3Errors.invalidArgument(`Provided ${name} not an integer or within integer range`, [
+      ['ArgumentName', name],
+      ['ArgumentValue', text],
+    ]);
+  }
+  return n;
 }

@@ -99,4 +99,41 @@ describe('multipart uploads', () => {
     });
     expect((await c.s3.send(new S3.ListObjectsV2Command({ Bucket: name }))).Contents?.map((o) => o.Key)).toEqual(['k']);
   });
+
+  it('ListParts pages through the parts by number; bad paging arguments are InvalidArgument, a gone upload NoSuchUpload', async () => {
+    const name = await bucket(c, 'mpu-list');
+    const { UploadId } = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'parts' }));
+    const bodies: Record<number, string> = { 4: 'four', 1: 'one', 7: 'seven', 2: 'two' };
+    for (const [n, body] of Object.entries(bodies)) {
+      await c.s3.send(new S3.UploadPartCommand({ Bucket: name, Key: 'parts', UploadId, PartNumber: Number(n), Body: body }));
+    }
+    const md5 = (text: string) => `"${createHash('md5').update(text).digest('hex')}"`;
+    const all = await c.s3.send(new S3.ListPartsCommand({ Bucket: name, Key: 'parts', UploadId }));
+    expect(all).toMatchObject({ Bucket: name, Key: 'parts', UploadId, MaxParts: 1000, IsTruncated: false, StorageClass: 'STANDARD' });
+    expect(all.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual(
+      [1, 2, 4, 7].map((n) => [n, bodies[n].length, md5(bodies[n])]),
+    );
+    expect(all.Parts?.every((p) => p.LastModified instanceof Date)).toBe(true);
+
+    const first = await c.s3.send(new S3.ListPartsCommand({ Bucket: name, Key: 'parts', UploadId, MaxParts: 2 }));
+    expect(first).toMatchObject({ IsTruncated: true, NextPartNumberMarker: '2', MaxParts: 2 });
+    expect(first.Parts?.map((p) => p.PartNumber)).toEqual([1, 2]);
+    const rest = await c.s3.send(
+      new S3.ListPartsCommand({ Bucket: name, Key: 'parts', UploadId, MaxParts: 2, PartNumberMarker: first.NextPartNumberMarker }),
+    );
+    expect(rest).toMatchObject({ IsTruncated: false, PartNumberMarker: '2', NextPartNumberMarker: '7' });
+    expect(rest.Parts?.map((p) => p.PartNumber)).toEqual([4, 7]);
+
+    expect(await s3ErrorOf(c.s3.send(new S3.ListPartsCommand({ Bucket: name, Key: 'parts', UploadId, MaxParts: -1 })))).toMatchObject({
+      code: 'InvalidArgument',
+      status: 400,
+      message: 'Provided max-parts not an integer or within integer range',
+    });
+    expect(await s3ErrorOf(c.s3.send(new S3.ListPartsCommand({ Bucket: name, Key: 'other-key', UploadId })))).toMatchObject({
+      code: 'NoSuchUpload',
+      status: 404,
+    });
+    await c.s3.send(new S3.AbortMultipartUploadCommand({ Bucket: name, Key: 'parts', UploadId }));
+    expect(await s3ErrorOf(c.s3.send(new S3.ListPartsCommand({ Bucket: name, Key: 'parts', UploadId })))).toMatchObject({ code: 'NoSuchUpload' });
+  });
 });
