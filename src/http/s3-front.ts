@@ -23,6 +23,7 @@ import {
   encodeNotificationConfiguration,
   encodeBucketEncryption,
   encodeListParts,
+  encodeListMultipartUploads,
   decodeBucketEncryption,
   encodeS3Error,
   objectHeaders,
@@ -248,6 +249,18 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
       const host = single(req.headers.host) ?? 'localhost';
       const location = `${ctx.secure ? 'https' : 'http'}://${host}/${bucket}/${encodeURIComponent(target.key!).replace(/%2F/g, '/')}`;
       return withEncryption(xml(encodeCompleteMultipartUpload(location, bucket, target.key!, etag)));
+    }
+    case 'ListMultipartUploads': {
+      const input = {
+        bucket,
+        prefix: query.get('prefix') ?? undefined,
+        delimiter: query.get('delimiter') ?? undefined,
+        keyMarker: query.get('key-marker') ?? undefined,
+        uploadIdMarker: query.get('upload-id-marker') ?? undefined,
+        maxUploads: query.get('max-uploads') ?? undefined,
+        encodingType: query.get('encoding-type') ?? undefined,
+      };
+      return xml(encodeListMultipartUploads(bucket, input, await s3.listMultipartUploads(ctx, input)));
     }
     case 'ListParts': {
       const input = {

@@ -8,6 +8,7 @@ import { S3Error, s3Errors } from '../../services/s3/errors.js';
 import type { QueueConfiguration, QueueConfigurationInput } from '../../services/s3/notifications.js';
 import { encodeEventKey } from '../../services/s3/notifications.js';
 import type { Bucket, ListObjectsResult, StoredObject } from '../../services/s3/s3-service.js';
+import type { UploadPage } from '../../services/s3/list-uploads.js';
 import { childText, childrenNamed, escapeXml, parseXml, xmlDocument, XmlError, type XmlElement } from './xml.js';
 
 export type S3Operation =
@@ -20,6 +21,7 @@ export type S3Operation =
   | 'GetBucketNotificationConfiguration'
   | 'GetBucketEncryption'
   | 'ListParts'
+  | 'ListMultipartUploads'
   | 'PutBucketEncryption'
   | 'DeleteBucketEncryption'
   | 'PutBucketNotificationConfiguration'
@@ -96,7 +98,11 @@ export function operationOf(method: string, target: S3Target, query: URLSearchPa
     if (method === 'GET') return 'ListParts';
     throw s3Errors.methodNotAllowed(method, 'OBJECT');
   }
-  if (query.has('uploads') || query.has('uploadId')) throw s3Errors.notImplemented('ListMultipartUploads');
+  if (target.bucket && target.key === undefined && query.has('uploads')) {
+    if (method === 'GET') return 'ListMultipartUploads';
+    throw s3Errors.methodNotAllowed(method, 'BUCKET');
+  }
+  if (target.bucket && query.has('uploadId')) throw s3Errors.methodNotAllowed(method, 'BUCKET');
   if (!target.bucket) {
     if (method === 'GET') return 'ListBuckets';
     throw s3Errors.methodNotAllowed(method, 'SERVICE');
@@ -282,6 +288,36 @@ export function encodeListObjectsV2(
       StorageClass: 'STANDARD',
     })),
     CommonPrefixes: result.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}
+
+export function encodeListMultipartUploads(
+  bucket: string,
+  input: { prefix?: string; delimiter?: string; keyMarker?: string; uploadIdMarker?: string; encodingType?: string },
+  page: UploadPage<{ key: string; uploadId: string; initiated: number; accountId: string }>,
+): string {
+  const url = input.encodingType === 'url';
+  const enc = (text: string | undefined) => (text === undefined ? undefined : url ? encodeEventKey(text) : text);
+  return xmlDocument('ListMultipartUploadsResult', {
+    Bucket: bucket,
+    KeyMarker: enc(input.keyMarker ?? ''),
+    UploadIdMarker: input.uploadIdMarker ?? '',
+    NextKeyMarker: enc(page.nextKeyMarker),
+    NextUploadIdMarker: page.nextUploadIdMarker,
+    EncodingType: url ? 'url' : undefined,
+    Delimiter: enc(input.delimiter),
+    Prefix: enc(input.prefix ?? ''),
+    MaxUploads: page.maxUploads,
+    IsTruncated: page.isTruncated,
+    Upload: page.uploads.map((u) => ({
+      Key: enc(u.key),
+      UploadId: u.uploadId,
+      Initiator: { ID: u.accountId, DisplayName: u.accountId },
+      Owner: { ID: u.accountId, DisplayName: u.accountId },
+      StorageClass: 'STANDARD',
+      Initiated: iso(u.initiated),
+    })),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
   });
 }
 

@@ -82,3 +82,16 @@ function decodeToken(token: string): string | undefined {
   const text = Buffer.from(token, 'base64').toString('utf8');
   return text.startsWith('1\u0000') ? text.slice(2) : undefined;
 }
+
+/** A paging query argument (max-parts, part-number-marker, max-uploads): absent gives the default; else a non-negative integer. */
+export function pageArgument(name: string, text: string | undefined, absent: number): number {
+  if (text === undefined) return absent;
+  const n = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n > 2147483647) {
+    throw s3Errors.invalidArgument(`Provided ${name} not an integer or within integer range`, [
+      ['ArgumentName', name],
+      ['ArgumentValue', text],
+    ]);
+  }
+  return n;
+}

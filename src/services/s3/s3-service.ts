@@ -22,7 +22,8 @@ import {
   type QueueConfiguration,
   type QueueConfigurationInput,
 } from './notifications.js';
-import { listPage, type ListPage } from './list-objects.js';
+import { listPage, pageArgument, type ListPage } from './list-objects.js';
+import { listUploadsPage, type UploadListOptions, type UploadPage } from './list-uploads.js';
 import type { ObjectFiles } from './object-files.js';
 
 export interface S3Context {
@@ -585,6 +586,13 @@ export class S3Service {
     });
   }
 
+  /** ListMultipartUploads: the bucket's open uploads, a page at a time. */
+  async listMultipartUploads(ctx: S3Context, input: { bucket: string } & UploadListOptions): Promise<UploadPage<MultipartUpload>> {
+    const bucket = this.bucketOf(input.bucket);
+    this.authorize(ctx, 's3:ListBucketMultipartUploads', bucketArn(bucket.name), bucket.accountId);
+    return listUploadsPage([...this.uploads.values()].filter((u) => u.bucket === bucket.name), input);
+  }
+
   /** ListParts: the parts uploaded so far, by part number, a page at a time. */
   async listParts(
     ctx: S3Context,
@@ -724,15 +732,3 @@ export function hostIdFor(requestId: string): string {
   return Buffer.from(`${requestId}/${requestId.split('').reverse().join('')}`).toString('base64');
 }
 
-/** A paging query argument (max-parts, part-number-marker): absent gives the default; else a non-negative integer. */
-function pageArgument(name: string, text: string | undefined, absent: number): number {
-  if (text === undefined) return absent;
-  const n = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n > 2147483647) {
-    throw s3Errors.invalidArgument(`Provided ${name} not an integer or within integer range`, [
-      ['ArgumentName', name],
-      ['ArgumentValue', text],
-    ]);
-  }
-  return n;
-}

@@ -51,6 +51,7 @@ describe('authorization', () => {
       () => nobody.s3.send(new S3.GetBucketEncryptionCommand({ Bucket: name })),
       () => nobody.s3.send(new S3.DeleteBucketEncryptionCommand({ Bucket: name })),
       () => nobody.s3.send(new S3.ListPartsCommand({ Bucket: name, Key: 'k', UploadId: 'any' })),
+      () => nobody.s3.send(new S3.ListMultipartUploadsCommand({ Bucket: name })),
     ]) {
       expect(await s3ErrorOf(call())).toMatchObject({ code: 'AccessDenied', status: 403 });
     }

@@ -100,6 +100,45 @@ describe('multipart uploads', () => {
     expect((await c.s3.send(new S3.ListObjectsV2Command({ Bucket: name }))).Contents?.map((o) => o.Key)).toEqual(['k']);
   });
 
+  it('ListMultipartUploads lists open uploads by key, pages with markers, rolls up with a delimiter, and drops completed ones', async () => {
+    const name = await bucket(c, 'mpu-uploads');
+    const started: Record<string, string> = {};
+    for (const key of ['logs/a', 'logs/b', 'data.bin', 'data.bin']) {
+      const { UploadId } = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: key }));
+      started[UploadId!] = key;
+    }
+    const all = await c.s3.send(new S3.ListMultipartUploadsCommand({ Bucket: name }));
+    expect(all).toMatchObject({ Bucket: name, MaxUploads: 1000, IsTruncated: false });
+    expect(all.Uploads?.map((u) => u.Key)).toEqual(['data.bin', 'data.bin', 'logs/a', 'logs/b']);
+    expect(all.Uploads?.map((u) => started[u.UploadId!])).toEqual(['data.bin', 'data.bin', 'logs/a', 'logs/b']);
+    expect(all.Uploads?.[0]).toMatchObject({ StorageClass: 'STANDARD', Initiator: { ID: '000000000000' }, Owner: { ID: '000000000000' } });
+    expect(all.Uploads?.[0].Initiated).toBeInstanceOf(Date);
+
+    const page = await c.s3.send(new S3.ListMultipartUploadsCommand({ Bucket: name, MaxUploads: 3 }));
+    expect(page).toMatchObject({ IsTruncated: true, NextKeyMarker: 'logs/a', NextUploadIdMarker: all.Uploads?.[2].UploadId });
+    const rest = await c.s3.send(
+      new S3.ListMultipartUploadsCommand({ Bucket: name, KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker }),
+    );
+    expect(rest.Uploads?.map((u) => u.Key)).toEqual(['logs/b']);
+
+    const rolled = await c.s3.send(new S3.ListMultipartUploadsCommand({ Bucket: name, Delimiter: '/' }));
+    expect(rolled.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['logs/']);
+    expect(rolled.Uploads?.map((u) => u.Key)).toEqual(['data.bin', 'data.bin']);
+    const prefixed = await c.s3.send(new S3.ListMultipartUploadsCommand({ Bucket: name, Prefix: 'logs/' }));
+    expect(prefixed).toMatchObject({ Prefix: 'logs/' });
+    expect(prefixed.Uploads?.map((u) => u.Key)).toEqual(['logs/a', 'logs/b']);
+
+    const [done] = all.Uploads!;
+    const part = await c.s3.send(new S3.UploadPartCommand({ Bucket: name, Key: done.Key, UploadId: done.UploadId, PartNumber: 1, Body: 'x' }));
+    await c.s3.send(
+      new S3.CompleteMultipartUploadCommand({ Bucket: name, Key: done.Key, UploadId: done.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+    );
+    const after = await c.s3.send(new S3.ListMultipartUploadsCommand({ Bucket: name }));
+    expect(after.Uploads?.map((u) => u.UploadId)).not.toContain(done.UploadId);
+    expect(after.Uploads).toHaveLength(3);
+    expect(await s3ErrorOf(c.s3.send(new S3.ListMultipartUploadsCommand({ Bucket: name, MaxUploads: -1 })))).toMatchObject({ code: 'InvalidArgument' });
+  });
+
   it('ListParts pages through the parts by number; bad paging arguments are InvalidArgument, a gone upload NoSuchUpload', async () => {
     const name = await bucket(c, 'mpu-list');
     const { UploadId } = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'parts' }));
