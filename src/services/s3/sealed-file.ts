@@ -31,10 +31,13 @@ function nonce(index: number): Buffer {
   return iv;
 }
 
+/** A chunk's ciphertext and its tag, as one buffer: one write to the file per chunk. */
 function sealChunk(key: Buffer, index: number, final: boolean, data: Buffer): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, nonce(index));
   cipher.setAAD(final ? FINAL : NOT_FINAL);
-  return Buffer.concat([cipher.update(data), cipher.final(), cipher.getAuthTag()]);
+  const ciphertext = cipher.update(data);
+  cipher.final();
+  return Buffer.concat([ciphertext, cipher.getAuthTag()], ciphertext.length + TAG);
 }
 
 function openChunk(key: Buffer, index: number, final: boolean, sealed: Buffer): Buffer {
@@ -42,7 +45,10 @@ function openChunk(key: Buffer, index: number, final: boolean, sealed: Buffer): 
   const decipher = createDecipheriv('aes-256-gcm', key, nonce(index));
   decipher.setAAD(final ? FINAL : NOT_FINAL);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
-  return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG)), decipher.final()]);
+  const plaintext = decipher.update(sealed.subarray(0, sealed.length - TAG));
+  // Throws unless the tag matches: nothing is returned before the chunk is authenticated.
+  decipher.final();
+  return plaintext;
 }
 
 export function fileHeader(blob: Buffer): Buffer {
@@ -53,7 +59,9 @@ export function fileHeader(blob: Buffer): Buffer {
 
 /** Seals a byte stream into the format above; the last chunk goes out when the input ends. */
 export class SealingStream extends Transform {
-  private pending: Buffer = Buffer.alloc(0);
+  /** Input not sealed yet, kept as it came (small pieces are joined once, not once per piece). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private index = 0;
   private headerSent = false;
 
@@ -66,19 +74,23 @@ export class SealingStream extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.sendHeader();
-    let data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
     // A full chunk is held back until more data follows: only then is it known not to be the last.
+    if (this.pendingBytes <= CHUNK) return done();
+    let data = Buffer.concat(this.pending, this.pendingBytes);
     while (data.length > CHUNK) {
       this.push(sealChunk(this.key, this.index++, false, data.subarray(0, CHUNK)));
       data = data.subarray(CHUNK);
     }
-    this.pending = Buffer.from(data);
+    this.pending = [data];
+    this.pendingBytes = data.length;
     done();
   }
 
   override _flush(done: TransformCallback): void {
     this.sendHeader();
-    this.push(sealChunk(this.key, this.index, true, this.pending));
+    this.push(sealChunk(this.key, this.index, true, Buffer.concat(this.pending, this.pendingBytes)));
     done();
   }
 
