@@ -25,7 +25,7 @@ import type { ClusterBus, IdentityStore, SqsStore } from './storage/ports.js';
 import { followCluster, joinSqsToCluster } from './services/cluster-sync.js';
 import { PgStore } from './storage/postgres/pg-store.js';
 import { SqliteStore } from './storage/sqlite/sqlite-store.js';
-import { Metrics, registerStorageRoundTrips } from './observability/metrics.js';
+import { Metrics, registerSseCaches, registerStorageRoundTrips } from './observability/metrics.js';
 import { applyResourceBootstrap } from './services/resource-bootstrap.js';
 import { join } from 'node:path';
 import { S3Service } from './services/s3/s3-service.js';
@@ -158,6 +158,7 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     ),
   );
   if (store instanceof PgStore) registerStorageRoundTrips(metrics, () => store.roundTrips);
+  registerSseCaches(metrics, () => services.sqs.messages.sseCacheSizes());
 
   let bus: ClusterBus | undefined;
   try {

@@ -99,6 +99,29 @@ export function registerStorageRoundTrips(metrics: Metrics, roundTrips: () => nu
   });
 }
 
+/** What the SSE caches hold now: data keys per cache, and plaintext characters kept for receives. */
+export function registerSseCaches(metrics: Metrics, sizes: () => { encrypt: number; decrypt: number; plaintextChars: number }): void {
+  new Gauge({
+    name: 'sealq_sse_data_keys_cached',
+    help: 'SSE data keys held in memory, by cache (encrypt, decrypt).',
+    labelNames: ['cache'],
+    registers: [metrics.registry],
+    collect() {
+      const now = sizes();
+      this.set({ cache: 'encrypt' }, now.encrypt);
+      this.set({ cache: 'decrypt' }, now.decrypt);
+    },
+  });
+  new Gauge({
+    name: 'sealq_sse_plaintext_chars_held',
+    help: 'Characters of recently sealed bodies held in memory so that a receive soon after the send skips decryption (bounded).',
+    registers: [metrics.registry],
+    collect() {
+      this.set(sizes().plaintextChars);
+    },
+  });
+}
+
 /**
  * Counter increments held until the next scrape. prom-client sorts, joins and validates the
  * labels on every increment, and the hot ones (requests, messages, data-key lookups) happen

@@ -58,6 +58,13 @@ describe('GET /metrics', () => {
     expect(sample(text, 'sealq_data_key_cache_total', { cache: 'encrypt', result: 'miss' })).toBe(1);
     expect(sample(text, 'sealq_data_key_cache_total', { cache: 'encrypt', result: 'hit' })).toBe(2);
     expect(sample(text, 'sealq_policy_denials_total', { action: 'SendMessage' })).toBe(1);
+    // One producer and one consumer of one queue: one data key in each cache.
+    expect(sample(text, 'sealq_sse_data_keys_cached', { cache: 'encrypt' })).toBe(1);
+    expect(sample(text, 'sealq_sse_data_keys_cached', { cache: 'decrypt' })).toBe(1);
+    // Three 2-character bodies were sealed. On SQLite the receive was answered from memory, which
+    // uses up that body's entry; on PostgreSQL it read the row back and decrypted it.
+    const held = Number(/^sealq_sse_plaintext_chars_held (\S+)$/m.exec(text)?.[1]);
+    expect(held).toBe(server.postgres ? 6 : 4);
   });
 
   it('counts database round trips on PostgreSQL (and has no such counter on SQLite)', async () => {

@@ -60,6 +60,11 @@ export class MessageOperations {
     private readonly metrics: SqsMetricsHook,
   ) {}
 
+  /** What the SSE caches hold now (for metrics). */
+  sseCacheSizes(): { encrypt: number; decrypt: number; plaintextChars: number } {
+    return this.encryption.cacheSizes();
+  }
+
   async send(ctx: RequestContext, input: SendMessageInput): Promise<SendMessageOutput> {
     const queue = this.queues.resolve(input.queueUrl);
     this.access.check(ctx, 'SendMessage', queue);

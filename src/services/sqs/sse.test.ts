@@ -109,4 +109,21 @@ describe('message body encryption (SSE-SQS, a real KMS service on SQLite)', () =
     read('alice');
     expect(lookups.at(-1)).toBe(false);
   });
+
+  it('sweeps expired decryption keys once it holds 10,000, keeping the live ones', () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const swept = new MessageEncryption(identity.kms, clock, 'us-east-1');
+    const as = (requesterId: string) => ({ ...ctx, principal: { ...ctx.principal!, requesterId } }) as RequestContext;
+    const result = swept.seal(ctx, queue, [{ messageId: 'm-s', body: 's' }])!;
+    const read = (requester: string) => swept.open(as(requester), queue, result.envelopeText, 'm-s', Buffer.from(result.ciphertexts[0]));
+    for (let i = 0; i < 9_999; i++) read(`old-${i}`);
+    clock.advance(200_000);
+    read('recent');
+    expect(swept.cacheSizes().decrypt).toBe(10_000);
+    // The old entries expire; the next new entry sweeps them out, the recent one stays.
+    clock.advance(150_000);
+    read('newcomer');
+    expect(swept.cacheSizes().decrypt).toBe(2);
+    expect(swept.cacheSizes().encrypt).toBe(1);
+  });
 });

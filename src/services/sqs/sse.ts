@@ -83,6 +83,11 @@ export class MessageEncryption {
     };
   }
 
+  /** What the caches hold now (for metrics). */
+  cacheSizes(): { encrypt: number; decrypt: number; plaintextChars: number } {
+    return { encrypt: this.encryptKeys.size, decrypt: this.decryptEntries, plaintextChars: this.sealedChars };
+  }
+
   /** Pending writes of KMS keys made on first use, if any. */
   keyWrites(): Promise<unknown> | undefined {
     return this.kms?.keyWrites();
