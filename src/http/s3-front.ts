@@ -23,6 +23,7 @@ import {
   encodeNotificationConfiguration,
   encodeBucketEncryption,
   encodeListParts,
+  encodeCopyPart,
   encodeListMultipartUploads,
   decodeBucketEncryption,
   encodeS3Error,
@@ -242,6 +243,19 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
         body: streamedBody(req),
       });
       return { status: 200, headers: { etag, ...serverSideEncryption } };
+    }
+    case 'UploadPartCopy': {
+      const partText = query.get('partNumber')!;
+      const source = copySource(single(req.headers['x-amz-copy-source'])!);
+      const result = await s3.uploadPartCopy(ctx, {
+        ...requireKey(target),
+        uploadId: query.get('uploadId')!,
+        partNumber: /^\d+$/.test(partText) ? Number(partText) : -1,
+        sourceBucket: source.bucket,
+        sourceKey: source.key,
+        sourceRange: single(req.headers['x-amz-copy-source-range']),
+      });
+      return withEncryption(xml(encodeCopyPart(result)));
     }
     case 'CompleteMultipartUpload': {
       const parts = decodeCompleteMultipartUpload(body);

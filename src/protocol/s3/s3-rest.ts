@@ -21,6 +21,7 @@ export type S3Operation =
   | 'GetBucketNotificationConfiguration'
   | 'GetBucketEncryption'
   | 'ListParts'
+  | 'UploadPartCopy'
   | 'ListMultipartUploads'
   | 'PutBucketEncryption'
   | 'DeleteBucketEncryption'
@@ -90,8 +91,7 @@ export function operationOf(method: string, target: S3Target, query: URLSearchPa
   }
   if (target.key !== undefined && query.has('uploadId')) {
     if (method === 'PUT' && query.has('partNumber')) {
-      if (headers['x-amz-copy-source']) throw s3Errors.notImplemented('UploadPartCopy');
-      return 'UploadPart';
+      return headers['x-amz-copy-source'] ? 'UploadPartCopy' : 'UploadPart';
     }
     if (method === 'POST') return 'CompleteMultipartUpload';
     if (method === 'DELETE') return 'AbortMultipartUpload';
@@ -349,6 +349,10 @@ export function encodeListParts(
 
 export function encodeCopyObject(result: { etag: string; lastModified: number }): string {
   return xmlDocument('CopyObjectResult', { LastModified: iso(result.lastModified), ETag: result.etag });
+}
+
+export function encodeCopyPart(result: { etag: string; lastModified: number }): string {
+  return xmlDocument('CopyPartResult', { LastModified: iso(result.lastModified), ETag: result.etag });
 }
 
 export function encodeDeleteObjects(result: { deleted: string[]; errors: Array<{ key: string; code: string; message: string }> }, quiet: boolean): string {

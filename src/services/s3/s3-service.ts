@@ -4,7 +4,7 @@
  * as `s3.amazonaws.com` with aws:SourceArn = the bucket's ARN and aws:SourceAccount = its owner.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AwsError } from '../../shared/aws-error.js';
 import { parseArn } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
@@ -510,6 +510,44 @@ export class S3Service {
     ctx: S3Context,
     input: { bucket: string; key: string; uploadId: string; partNumber: number; body: () => Readable },
   ): Promise<{ etag: string }> {
+    const bucket = this.checkPartTarget(ctx, input);
+    const part = await this.storePart(bucket, input, input.body());
+    return { etag: part.etag };
+  }
+
+  /**
+   * UploadPartCopy: a part made of another object's bytes, all of them or `bytes=first-last`.
+   * The caller needs s3:GetObject on the source as well as s3:PutObject on the upload's key.
+   */
+  async uploadPartCopy(
+    ctx: S3Context,
+    input: { bucket: string; key: string; uploadId: string; partNumber: number; sourceBucket: string; sourceKey: string; sourceRange?: string },
+  ): Promise<{ etag: string; lastModified: number }> {
+    const bucket = this.checkPartTarget(ctx, input);
+    const source = await this.headObject(ctx, { bucket: input.sourceBucket, key: input.sourceKey });
+    let range: { start: number; end: number } | undefined;
+    if (input.sourceRange !== undefined) {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(input.sourceRange);
+      if (!m) {
+        throw s3Errors.invalidArgument(
+          'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+          [['ArgumentName', 'x-amz-copy-source-range'], ['ArgumentValue', input.sourceRange]],
+        );
+      }
+      range = { start: Number(m[1]), end: Number(m[2]) };
+      if (range.start > range.end || range.end >= source.size) {
+        throw s3Errors.invalidArgument(`Range specified is not valid for source object of size: ${source.size}`, [
+          ['ArgumentName', 'x-amz-copy-source-range'],
+          ['ArgumentValue', input.sourceRange],
+        ]);
+      }
+    }
+    // Opened only after every check, so a refused copy leaves no file open behind it.
+    const stream = source.size === 0 ? Readable.from([]) : await this.files.open(source.fileId, range);
+    return this.storePart(bucket, input, stream);
+  }
+
+  private checkPartTarget(ctx: S3Context, input: { bucket: string; key: string; uploadId: string; partNumber: number }): Bucket {
     const bucket = this.bucketOf(input.bucket);
     this.authorize(ctx, 's3:PutObject', objectArn(bucket.name, input.key), bucket.accountId);
     this.uploadOf(bucket, input.key, input.uploadId);
@@ -519,13 +557,23 @@ export class S3Service {
         ['ArgumentValue', String(input.partNumber)],
       ]);
     }
-    const written = await this.files.write(input.body(), MAX_PUT_BYTES);
+    return bucket;
+  }
+
+  /** Streams a part to its file, then records it on the upload (replacing a part of the same number). */
+  private async storePart(
+    bucket: Bucket,
+    input: { key: string; uploadId: string; partNumber: number },
+    body: Readable,
+  ): Promise<{ etag: string; lastModified: number }> {
+    const written = await this.files.write(body, MAX_PUT_BYTES);
+    const lastModified = this.clock.now();
     try {
       await this.serially(`upload:${input.uploadId}`, async () => {
         // Completed or aborted while the part streamed in.
         const upload = this.uploadOf(bucket, input.key, input.uploadId);
         const previous = upload.parts[input.partNumber];
-        upload.parts[input.partNumber] = { fileId: written.fileId, size: written.size, md5: written.md5, lastModified: this.clock.now() };
+        upload.parts[input.partNumber] = { fileId: written.fileId, size: written.size, md5: written.md5, lastModified };
         await this.saveUpload(upload);
         if (previous) await this.files.remove(previous.fileId);
       });
@@ -533,7 +581,7 @@ export class S3Service {
       await this.files.remove(written.fileId);
       throw error;
     }
-    return { etag: `"${written.md5}"` };
+    return { etag: `"${written.md5}"`, lastModified };
   }
 
   /**

@@ -88,6 +88,26 @@ describe('authorization', () => {
     expect(await s3ErrorOf(reader.s3.send(new S3.GetObjectCommand({ Bucket: name, Key: 'public/none' })))).toMatchObject({ code: 'NoSuchKey' });
   });
 
+  it('UploadPartCopy needs s3:PutObject on the upload and s3:GetObject on the source', async () => {
+    const name = await bucket(c, 'partcopy');
+    await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'secret/src', Body: 'source bytes' }));
+    await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'open/src', Body: 'open bytes' }));
+    const writer = await user({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${name}/uploads/*` },
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${name}/open/*` },
+      ],
+    });
+    const { UploadId } = await writer.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'uploads/u' }));
+    const copy = (source: string) =>
+      writer.s3.send(new S3.UploadPartCopyCommand({ Bucket: name, Key: 'uploads/u', UploadId, PartNumber: 1, CopySource: `${name}/${source}` }));
+    const denied = await s3ErrorOf(copy('secret/src'));
+    expect(denied).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(denied.message).toContain(`s3:GetObject on resource: "arn:aws:s3:::${name}/secret/src"`);
+    expect((await copy('open/src')).CopyPartResult?.ETag).toBeTruthy();
+  });
+
   it('another account cannot use a bucket it does not own, nor take its name (bucket names are global)', async () => {
     const name = await bucket(c, 'owned');
     await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'k', Body: 'mine' }));

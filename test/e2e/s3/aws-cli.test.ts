@@ -65,6 +65,14 @@ describe('the AWS CLI', () => {
     expect(readFileSync(back).equals(readFileSync(large))).toBe(true);
     const head = JSON.parse((await aws(['s3api', 'head-object', '--bucket', name, '--key', 'large.bin', '--output', 'json'])).stdout) as { ETag: string };
     expect(head.ETag).toMatch(/-\d+"$/);
+    // A bucket-to-bucket copy of a multipart-sized object: the CLI copies it part by part (UploadPartCopy).
+    const copied = await aws(['s3', 'cp', `s3://${name}/large.bin`, `s3://${name}/copy/large.bin`, '--only-show-errors']);
+    expect(copied.stderr).toBe('');
+    const copyBack = join(dir, 'copy-back.bin');
+    expect((await aws(['s3', 'cp', `s3://${name}/copy/large.bin`, copyBack, '--only-show-errors'])).ok).toBe(true);
+    expect(readFileSync(copyBack).equals(readFileSync(large))).toBe(true);
+    const copyHead = JSON.parse((await aws(['s3api', 'head-object', '--bucket', name, '--key', 'copy/large.bin', '--output', 'json'])).stdout) as { ETag: string };
+    expect(copyHead.ETag).toMatch(/-\d+"$/);
     expect((await aws(['s3', 'rm', `s3://${name}`, '--recursive', '--only-show-errors'])).ok).toBe(true);
     expect((await aws(['s3', 'rb', `s3://${name}`])).ok).toBe(true);
   });

@@ -100,6 +100,60 @@ describe('multipart uploads', () => {
     expect((await c.s3.send(new S3.ListObjectsV2Command({ Bucket: name }))).Contents?.map((o) => o.Key)).toEqual(['k']);
   });
 
+  it('UploadPartCopy makes parts from another object, whole or a byte range; bad ranges and missing sources are refused', async () => {
+    const name = await bucket(c, 'mpu-copy');
+    const source = randomBytes(6 * MiB + 123);
+    await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'source.bin', Body: source }));
+    const { UploadId } = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'copied.bin' }));
+    const whole = await c.s3.send(
+      new S3.UploadPartCopyCommand({ Bucket: name, Key: 'copied.bin', UploadId, PartNumber: 1, CopySource: `${name}/source.bin` }),
+    );
+    expect(whole.CopyPartResult?.ETag).toBe(`"${createHash('md5').update(source).digest('hex')}"`);
+    expect(whole.CopyPartResult?.LastModified).toBeInstanceOf(Date);
+    expect(whole.ServerSideEncryption).toBe('AES256');
+    const ranged = await c.s3.send(
+      new S3.UploadPartCopyCommand({
+        Bucket: name,
+        Key: 'copied.bin',
+        UploadId,
+        PartNumber: 2,
+        CopySource: `/${name}/source.bin`,
+        CopySourceRange: `bytes=${MiB - 10}-${MiB + 9}`,
+      }),
+    );
+    const slice = source.subarray(MiB - 10, MiB + 10);
+    expect(ranged.CopyPartResult?.ETag).toBe(`"${createHash('md5').update(slice).digest('hex')}"`);
+    const listed = await c.s3.send(new S3.ListPartsCommand({ Bucket: name, Key: 'copied.bin', UploadId }));
+    expect(listed.Parts?.map((p) => p.Size)).toEqual([source.length, 20]);
+    await c.s3.send(
+      new S3.CompleteMultipartUploadCommand({
+        Bucket: name,
+        Key: 'copied.bin',
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: whole.CopyPartResult!.ETag }, { PartNumber: 2, ETag: ranged.CopyPartResult!.ETag }] },
+      }),
+    );
+    const got = await c.s3.send(new S3.GetObjectCommand({ Bucket: name, Key: 'copied.bin' }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat([source, slice]))).toBe(true);
+
+    const next = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'other.bin' }));
+    const copyPart = (extra: Partial<S3.UploadPartCopyCommandInput>) =>
+      s3ErrorOf(
+        c.s3.send(
+          new S3.UploadPartCopyCommand({ Bucket: name, Key: 'other.bin', UploadId: next.UploadId, PartNumber: 1, CopySource: `${name}/source.bin`, ...extra }),
+        ),
+      );
+    expect(await copyPart({ CopySourceRange: `bytes=0-${source.length}` })).toMatchObject({
+      code: 'InvalidArgument',
+      status: 400,
+      message: `Range specified is not valid for source object of size: ${source.length}`,
+    });
+    expect(await copyPart({ CopySourceRange: 'bytes=5-' })).toMatchObject({ code: 'InvalidArgument', status: 400 });
+    expect(await copyPart({ CopySource: `${name}/missing.bin` })).toMatchObject({ code: 'NoSuchKey', status: 404 });
+    expect(await copyPart({ UploadId: 'no-such-upload' })).toMatchObject({ code: 'NoSuchUpload', status: 404 });
+    expect((await c.s3.send(new S3.ListPartsCommand({ Bucket: name, Key: 'other.bin', UploadId: next.UploadId }))).Parts ?? []).toEqual([]);
+  });
+
   it('ListMultipartUploads lists open uploads by key, pages with markers, rolls up with a delimiter, and drops completed ones', async () => {
     const name = await bucket(c, 'mpu-uploads');
     const started: Record<string, string> = {};
