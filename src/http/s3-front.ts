@@ -211,11 +211,11 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
       await s3.getBucketEncryption(ctx, { bucket });
       return xml(encodeBucketEncryption());
     case 'PutBucketEncryption':
-      await s3.putBucketEncryption(ctx, { bucket });
+      await s3.setBucketEncryption(ctx, { bucket });
       decodeBucketEncryption(body);
       return { status: 200 };
     case 'DeleteBucketEncryption':
-      await s3.putBucketEncryption(ctx, { bucket });
+      await s3.setBucketEncryption(ctx, { bucket });
       return { status: 204 };
     case 'GetBucketNotificationConfiguration':
       return xml(encodeNotificationConfiguration(await s3.getBucketNotification(ctx, { bucket })));

@@ -287,8 +287,11 @@ export class S3Service {
     this.authorize(ctx, 's3:GetEncryptionConfiguration', bucketArn(bucket.name), bucket.accountId);
   }
 
-  /** Put (a configuration asking for AES256) and Delete (back to the default): both leave SSE-S3. */
-  async putBucketEncryption(ctx: S3Context, input: { bucket: string }): Promise<void> {
+  /**
+   * PutBucketEncryption (a configuration asking for AES256) and DeleteBucketEncryption (back to
+   * the default) both leave SSE-S3, and both are s3:PutEncryptionConfiguration.
+   */
+  async setBucketEncryption(ctx: S3Context, input: { bucket: string }): Promise<void> {
     const bucket = this.bucketOf(input.bucket);
     this.authorize(ctx, 's3:PutEncryptionConfiguration', bucketArn(bucket.name), bucket.accountId);
   }
