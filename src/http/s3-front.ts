@@ -23,6 +23,7 @@ import {
   encodeNotificationConfiguration,
   encodeBucketEncryption,
   encodeListParts,
+  encodeListObjects,
   encodeCopyPart,
   encodeListMultipartUploads,
   decodeBucketEncryption,
@@ -192,6 +193,22 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
     }
     case 'GetBucketLocation':
       return xml(encodeLocation((await s3.getBucketLocation(ctx, { bucket })).region));
+    case 'ListObjects': {
+      const maxKeysText = query.get('max-keys');
+      const delimiter = query.get('delimiter') || undefined;
+      const marker = query.get('marker') ?? undefined;
+      const input = {
+        bucket,
+        prefix: query.get('prefix') ?? undefined,
+        delimiter,
+        maxKeys: maxKeysText === null ? undefined : /^\d+$/.test(maxKeysText) ? Number(maxKeysText) : -1,
+        marker,
+        // A marker that is a common prefix (NextMarker with a delimiter) resumes after every key under it.
+        startAfter: marker !== undefined && delimiter !== undefined && marker.endsWith(delimiter) ? `${marker}\u{10FFFF}` : marker,
+        encodingType: query.get('encoding-type') ?? undefined,
+      };
+      return xml(encodeListObjects(bucket, input, await s3.listObjectsV2(ctx, input), ctx.principal.accountId));
+    }
     case 'ListObjectsV2': {
       const maxKeysText = query.get('max-keys');
       const input = {

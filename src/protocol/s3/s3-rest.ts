@@ -21,6 +21,7 @@ export type S3Operation =
   | 'GetBucketNotificationConfiguration'
   | 'GetBucketEncryption'
   | 'ListParts'
+  | 'ListObjects'
   | 'UploadPartCopy'
   | 'ListMultipartUploads'
   | 'PutBucketEncryption'
@@ -129,8 +130,7 @@ export function operationOf(method: string, target: S3Target, query: URLSearchPa
       case 'HEAD':
         return 'HeadBucket';
       case 'GET':
-        if (query.get('list-type') === '2') return 'ListObjectsV2';
-        throw s3Errors.notImplemented('ListObjects (version 1); use ListObjectsV2');
+        return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
     }
     throw s3Errors.methodNotAllowed(method, 'BUCKET');
   }
@@ -346,6 +346,40 @@ export function encodeListParts(
     StorageClass: 'STANDARD',
   });
 }
+
+/** ListObjects (version 1): markers instead of continuation tokens, and the owner always listed. */
+export function encodeListObjects(
+  bucket: string,
+  input: { prefix?: string; delimiter?: string; maxKeys?: number; marker?: string; encodingType?: string },
+  result: ListObjectsResult,
+  owner: string,
+): string {
+  const url = input.encodingType === 'url';
+  const enc = (text: string | undefined) => (text === undefined ? undefined : url ? encodeEventKey(text) : text);
+  // S3 gives NextMarker only with a delimiter; without one the client resumes after the last key.
+  const last = [...result.objects.map((o) => o.key), ...result.commonPrefixes].sort(compareUtf8).at(-1);
+  return xmlDocument('ListBucketResult', {
+    Name: bucket,
+    Prefix: enc(input.prefix ?? ''),
+    Marker: enc(input.marker ?? ''),
+    NextMarker: result.isTruncated && input.delimiter ? enc(last) : undefined,
+    MaxKeys: input.maxKeys ?? 1000,
+    Delimiter: enc(input.delimiter),
+    EncodingType: url ? 'url' : undefined,
+    IsTruncated: result.isTruncated,
+    Contents: result.objects.map((o) => ({
+      Key: enc(o.key),
+      LastModified: iso(o.lastModified),
+      ETag: o.etag,
+      Size: o.size,
+      Owner: { ID: owner, DisplayName: owner },
+      StorageClass: 'STANDARD',
+    })),
+    CommonPrefixes: result.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+  });
+}
+
+const compareUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 export function encodeCopyObject(result: { etag: string; lastModified: number }): string {
   return xmlDocument('CopyObjectResult', { LastModified: iso(result.lastModified), ETag: result.etag });

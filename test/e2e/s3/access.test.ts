@@ -43,6 +43,7 @@ describe('authorization', () => {
     for (const call of [
       () => nobody.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'k2', Body: 'x' })),
       () => nobody.s3.send(new S3.ListObjectsV2Command({ Bucket: name })),
+      () => nobody.s3.send(new S3.ListObjectsCommand({ Bucket: name })),
       () => nobody.s3.send(new S3.DeleteObjectCommand({ Bucket: name, Key: 'k' })),
       () => nobody.s3.send(new S3.ListBucketsCommand({})),
       () => nobody.s3.send(new S3.CreateBucketCommand({ Bucket: uniqueName('nope').toLowerCase() })),

@@ -240,6 +240,38 @@ describe('server-side encryption requests', () => {
   });
 });
 
+describe('ListObjects (version 1)', () => {
+  it('lists with the owner, pages by marker, and resumes after a common prefix given as NextMarker', async () => {
+    const name = await bucket(c, 'v1');
+    for (const key of ['a', 'b/1', 'b/2', 'c', 'd e']) await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: key, Body: key }));
+    const all = await c.s3.send(new S3.ListObjectsCommand({ Bucket: name }));
+    expect(all).toMatchObject({ Name: name, Prefix: '', Marker: '', MaxKeys: 1000, IsTruncated: false });
+    expect(all.Contents?.map((o) => o.Key)).toEqual(['a', 'b/1', 'b/2', 'c', 'd e']);
+    expect(all.Contents?.[0]).toMatchObject({ Size: 1, StorageClass: 'STANDARD', Owner: { ID: '000000000000' } });
+
+    // Without a delimiter there is no NextMarker: the client resumes after the last key it got.
+    const first = await c.s3.send(new S3.ListObjectsCommand({ Bucket: name, MaxKeys: 2 }));
+    expect(first.IsTruncated).toBe(true);
+    expect(first.NextMarker).toBeUndefined();
+    const second = await c.s3.send(new S3.ListObjectsCommand({ Bucket: name, MaxKeys: 2, Marker: first.Contents!.at(-1)!.Key }));
+    expect(second.Contents?.map((o) => o.Key)).toEqual(['b/2', 'c']);
+
+    const rolled = await c.s3.send(new S3.ListObjectsCommand({ Bucket: name, Delimiter: '/', MaxKeys: 2 }));
+    expect(rolled.Contents?.map((o) => o.Key)).toEqual(['a']);
+    expect(rolled.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['b/']);
+    expect(rolled).toMatchObject({ IsTruncated: true, NextMarker: 'b/' });
+    const after = await c.s3.send(new S3.ListObjectsCommand({ Bucket: name, Delimiter: '/', Marker: rolled.NextMarker }));
+    expect(after.Contents?.map((o) => o.Key)).toEqual(['c', 'd e']);
+    expect(after.CommonPrefixes ?? []).toEqual([]);
+
+    const prefixed = await c.s3.send(new S3.ListObjectsCommand({ Bucket: name, Prefix: 'b/' }));
+    expect(prefixed.Contents?.map((o) => o.Key)).toEqual(['b/1', 'b/2']);
+    const encoded = await c.s3.send(new S3.ListObjectsCommand({ Bucket: name, Prefix: 'd', EncodingType: 'url' }));
+    expect(encoded.Contents?.map((o) => o.Key)).toEqual(['d+e']);
+    expect(await s3ErrorOf(c.s3.send(new S3.ListObjectsCommand({ Bucket: name, MaxKeys: -1 })))).toMatchObject({ code: 'InvalidArgument', status: 400 });
+  });
+});
+
 describe('bucket encryption configuration', () => {
   const aes256 = { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' as const } };
 
