@@ -318,12 +318,14 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
     }
     case 'GetObject':
     case 'HeadObject': {
-      if (operation === 'HeadObject') {
-        const object = await s3.headObject(ctx, requireKey(target));
-        return { status: 200, headers: { ...objectHeaders(object), 'content-length': String(object.size) } };
-      }
       const head = await s3.headObject(ctx, requireKey(target));
-      const range = parseRange(single(req.headers.range), head.size);
+      const condition = evaluateConditions(req.headers, head);
+      if (condition === 'not-modified') return { status: 304, headers: { etag: head.etag, 'last-modified': new Date(head.lastModified).toUTCString() } };
+      if (condition !== 'proceed') throw s3Errors.preconditionFailed(condition);
+      if (operation === 'HeadObject') return { status: 200, headers: { ...objectHeaders(head), 'content-length': String(head.size) } };
+      const rangeText = single(req.headers.range);
+      const range = parseRange(rangeText, head.size);
+      if (range === 'unsatisfiable') throw s3Errors.invalidRange(rangeText!, head.size);
       const { object, body: stream } = await s3.getObject(ctx, { ...requireKey(target), range });
       const headers = objectHeaders(object);
       if (range) {
@@ -396,16 +398,62 @@ function copySource(value: string): { bucket: string; key: string } {
 }
 
 /** A single `bytes=` range; an unsatisfiable or multi-part one is ignored (the whole object is sent). */
-function parseRange(value: string | undefined, size: number): { start: number; end: number } | undefined {
+/**
+ * A single byte range, clamped to the object as S3 does. A range that cannot be parsed (or names
+ * several ranges) is ignored, and the whole object is sent; one that starts past the end, or any
+ * range of an empty object, is unsatisfiable (416 InvalidRange).
+ */
+function parseRange(value: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
   const m = value ? /^bytes=(\d*)-(\d*)$/.exec(value.trim()) : null;
-  if (!m || (m[1] === '' && m[2] === '') || size === 0) return undefined;
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
   if (m[1] === '') {
     const suffix = Math.min(Number(m[2]), size);
-    return suffix === 0 ? undefined : { start: size - suffix, end: size - 1 };
+    return suffix === 0 ? 'unsatisfiable' : { start: size - suffix, end: size - 1 };
   }
   const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  return start <= end && start < size ? { start, end } : undefined;
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
+}
+
+/**
+ * GET and HEAD preconditions, in RFC 9110's order (as S3 applies them): If-Match, else
+ * If-Unmodified-Since; then If-None-Match, else If-Modified-Since. Dates count in whole seconds.
+ */
+function evaluateConditions(
+  headers: IncomingMessage['headers'],
+  object: { etag: string; lastModified: number },
+): 'proceed' | 'not-modified' | 'If-Match' | 'If-Unmodified-Since' {
+  const ifMatch = single(headers['if-match']);
+  const ifNoneMatch = single(headers['if-none-match']);
+  const modifiedSecond = Math.floor(object.lastModified / 1000);
+  const dateOf = (name: string) => {
+    const text = single(headers[name]);
+    const ms = text === undefined ? NaN : Date.parse(text);
+    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+  };
+  if (ifMatch !== undefined) {
+    if (!etagMatches(ifMatch, object.etag)) return 'If-Match';
+  } else {
+    const since = dateOf('if-unmodified-since');
+    if (since !== undefined && modifiedSecond > since) return 'If-Unmodified-Since';
+  }
+  if (ifNoneMatch !== undefined) {
+    if (etagMatches(ifNoneMatch, object.etag)) return 'not-modified';
+  } else {
+    const since = dateOf('if-modified-since');
+    if (since !== undefined && modifiedSecond <= since) return 'not-modified';
+  }
+  return 'proceed';
+}
+
+/** An If-Match/If-None-Match list (quoted or not, `*` for any) against an object's ETag. */
+function etagMatches(list: string, etag: string): boolean {
+  const bare = etag.replace(/"/g, '');
+  return list.split(',').some((item) => {
+    const tag = item.trim().replace(/^W\//, '').replace(/"/g, '');
+    return tag === '*' || tag === bare;
+  });
 }
 
 function asAwsError(error: unknown, logger: Logger, requestId: string): AwsError {

@@ -17,6 +17,7 @@ export const s3ErrorSpecs = {
   InvalidBucketName: spec('InvalidBucketName', 400),
   InvalidPart: spec('InvalidPart', 400),
   InvalidPartOrder: spec('InvalidPartOrder', 400),
+  InvalidRange: spec('InvalidRange', 416),
   InvalidRequest: spec('InvalidRequest', 400),
   KeyTooLongError: spec('KeyTooLongError', 400),
   MalformedXML: spec('MalformedXML', 400),
@@ -26,6 +27,7 @@ export const s3ErrorSpecs = {
   NoSuchKey: spec('NoSuchKey', 404),
   NoSuchUpload: spec('NoSuchUpload', 404),
   NotImplemented: spec('NotImplemented', 501, 'Receiver'),
+  PreconditionFailed: spec('PreconditionFailed', 412),
   InternalError: spec('InternalError', 500, 'Receiver'),
 } as const;
 
@@ -84,7 +86,14 @@ export const s3Errors = {
   incompleteBody: () => new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.'),
   invalidArgument: (message: string, details: ReadonlyArray<readonly [string, string]> = []) => new S3Error('InvalidArgument', message, details),
   invalidBucketName: (bucket: string) => new S3Error('InvalidBucketName', 'The specified bucket is not valid.', [['BucketName', bucket]]),
+  invalidRange: (requested: string, size: number) =>
+    new S3Error('InvalidRange', 'The requested range is not satisfiable', [
+      ['RangeRequested', requested],
+      ['ActualObjectSize', String(size)],
+    ]),
   invalidRequest: (message: string) => new S3Error('InvalidRequest', message),
+  preconditionFailed: (condition: string) =>
+    new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', [['Condition', condition]]),
   keyTooLong: () => new S3Error('KeyTooLongError', 'Your key is too long'),
   malformedXml: () => new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema'),
   methodNotAllowed: (method: string, resourceType: string) =>

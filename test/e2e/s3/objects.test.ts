@@ -240,6 +240,51 @@ describe('server-side encryption requests', () => {
   });
 });
 
+describe('ranges and preconditions on GetObject and HeadObject', () => {
+  it('clamps a range that runs past the end, ignores a malformed one, and answers 416 InvalidRange when none can be served', async () => {
+    const name = await bucket(c, 'range');
+    await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'k', Body: '0123456789' }));
+    await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'empty', Body: '' }));
+    const get = (Key: string, Range: string) => c.s3.send(new S3.GetObjectCommand({ Bucket: name, Key, Range }));
+    const clamped = await get('k', 'bytes=7-100');
+    expect([await bodyText(clamped.Body), clamped.ContentRange]).toEqual(['789', 'bytes 7-9/10']);
+    expect(await bodyText((await get('k', 'bytes=-3')).Body)).toBe('789');
+    expect(await bodyText((await get('k', 'bytes=5-2')).Body)).toBe('0123456789');
+    for (const [key, range] of [['k', 'bytes=10-20'], ['k', 'bytes=-0'], ['empty', 'bytes=0-5']]) {
+      const refused = await s3ErrorOf(get(key, range));
+      expect(refused, `${key} ${range}`).toMatchObject({ code: 'InvalidRange', status: 416, message: 'The requested range is not satisfiable' });
+      expect(refused.error).toMatchObject({ RangeRequested: range, ActualObjectSize: key === 'k' ? '10' : '0' });
+    }
+  });
+
+  it('If-Match and If-Unmodified-Since fail with 412; If-None-Match and If-Modified-Since answer 304, in RFC 9110 order', async () => {
+    const name = await bucket(c, 'cond');
+    const { ETag } = await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'k', Body: 'conditional' }));
+    const head = await c.s3.send(new S3.HeadObjectCommand({ Bucket: name, Key: 'k' }));
+    const modified = head.LastModified!;
+    const before = new Date(modified.getTime() - 60_000);
+    const after = new Date(modified.getTime() + 60_000);
+    const get = (extra: Partial<S3.GetObjectCommandInput>) => c.s3.send(new S3.GetObjectCommand({ Bucket: name, Key: 'k', ...extra }));
+
+    expect(await bodyText((await get({ IfMatch: ETag })).Body)).toBe('conditional');
+    expect(await bodyText((await get({ IfMatch: '*', IfNoneMatch: '"other"' })).Body)).toBe('conditional');
+    const failed = await s3ErrorOf(get({ IfMatch: '"0123"' }));
+    expect(failed).toMatchObject({ code: 'PreconditionFailed', status: 412, message: 'At least one of the pre-conditions you specified did not hold' });
+    expect(failed.error).toMatchObject({ Condition: 'If-Match' });
+    expect((await s3ErrorOf(get({ IfUnmodifiedSince: before }))).error).toMatchObject({ Condition: 'If-Unmodified-Since' });
+    // If-Match holds, so If-Unmodified-Since is not looked at.
+    expect(await bodyText((await get({ IfMatch: ETag, IfUnmodifiedSince: before })).Body)).toBe('conditional');
+
+    expect(await s3ErrorOf(get({ IfNoneMatch: ETag }))).toMatchObject({ status: 304 });
+    expect(await s3ErrorOf(get({ IfModifiedSince: after }))).toMatchObject({ status: 304 });
+    expect(await bodyText((await get({ IfModifiedSince: before })).Body)).toBe('conditional');
+    // If-None-Match does not match, so If-Modified-Since is not looked at.
+    expect(await bodyText((await get({ IfNoneMatch: '"other"', IfModifiedSince: after })).Body)).toBe('conditional');
+    expect(await s3ErrorOf(c.s3.send(new S3.HeadObjectCommand({ Bucket: name, Key: 'k', IfNoneMatch: ETag })))).toMatchObject({ status: 304 });
+    expect(await s3ErrorOf(c.s3.send(new S3.HeadObjectCommand({ Bucket: name, Key: 'k', IfMatch: '"nope"' })))).toMatchObject({ status: 412 });
+  });
+});
+
 describe('ListObjects (version 1)', () => {
   it('lists with the owner, pages by marker, and resumes after a common prefix given as NextMarker', async () => {
     const name = await bucket(c, 'v1');
