@@ -37,7 +37,7 @@ import {
 } from '../protocol/s3/s3-rest.js';
 import { protocolErrors } from '../protocol/protocol-errors.js';
 import { s3Errors } from '../services/s3/errors.js';
-import { hostIdFor, STORED_HEADERS, type S3Context, type S3Service } from '../services/s3/s3-service.js';
+import { hostIdFor, STORED_HEADERS, type S3Context, type S3Service, type WriteCondition } from '../services/s3/s3-service.js';
 import type { Identity } from '../services/identity.js';
 import { AwsError, isAwsError } from '../shared/aws-error.js';
 import type { Clock } from '../shared/clock.js';
@@ -244,7 +244,7 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
       return xml(encodeDeleteObjects(await s3.deleteObjects(ctx, { bucket, keys }), quiet));
     }
     case 'PutObject': {
-      const { etag } = await s3.putObject(ctx, { ...requireKey(target), body: streamedBody(req), ...representation(req) });
+      const { etag } = await s3.putObject(ctx, { ...requireKey(target), body: streamedBody(req), ...representation(req), condition: writeCondition(req) });
       return { status: 200, headers: { etag, ...serverSideEncryption } };
     }
     case 'CreateMultipartUpload': {
@@ -276,7 +276,7 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
     }
     case 'CompleteMultipartUpload': {
       const parts = decodeCompleteMultipartUpload(body);
-      const { etag } = await s3.completeMultipartUpload(ctx, { ...requireKey(target), uploadId: query.get('uploadId')!, parts });
+      const { etag } = await s3.completeMultipartUpload(ctx, { ...requireKey(target), uploadId: query.get('uploadId')!, parts, condition: writeCondition(req) });
       const host = single(req.headers.host) ?? 'localhost';
       const location = `${ctx.secure ? 'https' : 'http'}://${host}/${bucket}/${encodeURIComponent(target.key!).replace(/%2F/g, '/')}`;
       return withEncryption(xml(encodeCompleteMultipartUpload(location, bucket, target.key!, etag)));
@@ -398,6 +398,13 @@ function copySource(value: string): { bucket: string; key: string } {
 }
 
 /** A single `bytes=` range; an unsatisfiable or multi-part one is ignored (the whole object is sent). */
+/** A write's preconditions (PutObject, CompleteMultipartUpload), when it has any. */
+function writeCondition(req: IncomingMessage): WriteCondition | undefined {
+  const ifNoneMatch = single(req.headers['if-none-match']);
+  const ifMatch = single(req.headers['if-match']);
+  return ifNoneMatch === undefined && ifMatch === undefined ? undefined : { ifNoneMatch, ifMatch };
+}
+
 /**
  * A single byte range, clamped to the object as S3 does. A range that cannot be parsed (or names
  * several ranges) is ignored, and the whole object is sent; one that starts past the end, or any

@@ -309,13 +309,21 @@ export class S3Service {
    */
   async putObject(
     ctx: S3Context,
-    input: { bucket: string; key: string; body: () => Readable; headers: Record<string, string>; metadata: Record<string, string> },
+    input: {
+      bucket: string;
+      key: string;
+      body: () => Readable;
+      headers: Record<string, string>;
+      metadata: Record<string, string>;
+      condition?: WriteCondition;
+    },
   ): Promise<{ etag: string }> {
     const bucket = this.bucketOf(input.bucket);
     this.checkKey(input.key);
     this.authorize(ctx, 's3:PutObject', objectArn(bucket.name, input.key), bucket.accountId);
+    checkWriteCondition(input.condition);
     const written = await this.files.write(input.body(), MAX_PUT_BYTES);
-    const object = await this.commitObject(bucket, input.key, written, input.headers, input.metadata);
+    const object = await this.commitObject(bucket, input.key, written, input.headers, input.metadata, input.condition);
     this.notify(ctx, bucket, 'ObjectCreated:Put', object);
     return { etag: object.etag };
   }
@@ -326,6 +334,7 @@ export class S3Service {
     written: { fileId: string; size: number; md5: string },
     headers: Record<string, string>,
     metadata: Record<string, string>,
+    condition?: WriteCondition,
   ): Promise<StoredObject> {
     const object: StoredObject = {
       bucket: bucket.name,
@@ -344,6 +353,12 @@ export class S3Service {
         if (!this.buckets.has(bucket.name)) throw s3Errors.noSuchBucket(bucket.name);
         const keys = this.keysOf(bucket.name);
         const previous = keys.get(key);
+        // Conditional writes are decided here, in the key's turn, against what is stored now.
+        if (condition?.ifNoneMatch !== undefined && previous) throw s3Errors.preconditionFailed('If-None-Match');
+        if (condition?.ifMatch !== undefined) {
+          if (!previous) throw s3Errors.noSuchKey(key);
+          if (condition.ifMatch.replace(/"/g, '') !== previous.etag.replace(/"/g, '')) throw s3Errors.preconditionFailed('If-Match');
+        }
         await this.store.putEntity({ kind: 's3-object', id, accountId: bucket.accountId, value: object });
         keys.set(key, object);
         if (previous) await this.files.remove(previous.fileId);
@@ -593,8 +608,9 @@ export class S3Service {
    */
   async completeMultipartUpload(
     ctx: S3Context,
-    input: { bucket: string; key: string; uploadId: string; parts: Array<{ partNumber: number; etag: string }> },
+    input: { bucket: string; key: string; uploadId: string; parts: Array<{ partNumber: number; etag: string }>; condition?: WriteCondition },
   ): Promise<{ etag: string }> {
+    checkWriteCondition(input.condition);
     const bucket = this.bucketOf(input.bucket);
     this.authorize(ctx, 's3:PutObject', objectArn(bucket.name, input.key), bucket.accountId);
     const { upload, chosen } = await this.serially(`upload:${input.uploadId}`, async () => {
@@ -616,7 +632,7 @@ export class S3Service {
     try {
       const written = await this.files.concat(chosen.map((p) => p.fileId), MAX_OBJECT_BYTES);
       const etag = createHash('md5').update(Buffer.concat(chosen.map((p) => Buffer.from(p.md5, 'hex')))).digest('hex') + `-${chosen.length}`;
-      const object = await this.commitObject(bucket, input.key, { ...written, md5: etag }, upload.headers, upload.metadata);
+      const object = await this.commitObject(bucket, input.key, { ...written, md5: etag }, upload.headers, upload.metadata, input.condition);
       this.notify(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', object);
       await this.dropUpload(upload);
       return { etag: object.etag };
@@ -783,3 +799,15 @@ export function hostIdFor(requestId: string): string {
   return Buffer.from(`${requestId}/${requestId.split('').reverse().join('')}`).toString('base64');
 }
 
+/** A conditional write: `If-None-Match: *` (only if the key is free) or `If-Match: <etag>` (only over that version). */
+export interface WriteCondition {
+  ifNoneMatch?: string;
+  ifMatch?: string;
+}
+
+function checkWriteCondition(condition: WriteCondition | undefined): void {
+  // S3 takes only `*` in a write's If-None-Match.
+  if (condition?.ifNoneMatch !== undefined && condition.ifNoneMatch.trim() !== '*') {
+    throw s3Errors.notImplemented(`If-None-Match: ${condition.ifNoneMatch} on a write (only * is supported)`);
+  }
+}

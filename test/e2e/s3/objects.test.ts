@@ -285,6 +285,42 @@ describe('ranges and preconditions on GetObject and HeadObject', () => {
   });
 });
 
+describe('conditional writes', () => {
+  it('If-None-Match: * writes only a free key, If-Match only over that ETag, on PutObject and CompleteMultipartUpload', async () => {
+    const name = await bucket(c, 'condwrite');
+    const put = (Body: string, extra: Partial<S3.PutObjectCommandInput>) => c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'lock', Body, ...extra }));
+    const body = async () => bodyText((await c.s3.send(new S3.GetObjectCommand({ Bucket: name, Key: 'lock' }))).Body);
+    const first = await put('first', { IfNoneMatch: '*' });
+    const taken = await s3ErrorOf(put('second', { IfNoneMatch: '*' }));
+    expect(taken).toMatchObject({ code: 'PreconditionFailed', status: 412 });
+    expect(taken.error).toMatchObject({ Condition: 'If-None-Match' });
+    expect(await body()).toBe('first');
+
+    const replaced = await put('third', { IfMatch: first.ETag });
+    expect(await body()).toBe('third');
+    expect((await s3ErrorOf(put('stale', { IfMatch: first.ETag }))).error).toMatchObject({ Code: 'PreconditionFailed', Condition: 'If-Match' });
+    expect(await body()).toBe('third');
+    expect(replaced.ETag).not.toBe(first.ETag);
+    expect(await s3ErrorOf(c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'absent', Body: 'x', IfMatch: first.ETag })))).toMatchObject({
+      code: 'NoSuchKey',
+      status: 404,
+    });
+    expect(await s3ErrorOf(put('odd', { IfNoneMatch: '"abc"' }))).toMatchObject({ code: 'NotImplemented', status: 501 });
+
+    const { UploadId } = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'lock' }));
+    const part = await c.s3.send(new S3.UploadPartCommand({ Bucket: name, Key: 'lock', UploadId, PartNumber: 1, Body: 'from parts' }));
+    const complete = (extra: Partial<S3.CompleteMultipartUploadCommandInput>) =>
+      c.s3.send(
+        new S3.CompleteMultipartUploadCommand({ Bucket: name, Key: 'lock', UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] }, ...extra }),
+      );
+    expect(await s3ErrorOf(complete({ IfNoneMatch: '*' }))).toMatchObject({ code: 'PreconditionFailed', status: 412 });
+    expect(await body()).toBe('third');
+    // The refused Complete left the upload open: a Complete over the current ETag succeeds.
+    await complete({ IfMatch: replaced.ETag });
+    expect(await body()).toBe('from parts');
+  });
+});
+
 describe('ListObjects (version 1)', () => {
   it('lists with the owner, pages by marker, and resumes after a common prefix given as NextMarker', async () => {
     const name = await bucket(c, 'v1');
