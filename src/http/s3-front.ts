@@ -271,6 +271,7 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
         sourceBucket: source.bucket,
         sourceKey: source.key,
         sourceRange: single(req.headers['x-amz-copy-source-range']),
+        checkSource: copySourceCheck(req.headers),
       });
       return withEncryption(xml(encodeCopyPart(result)));
     }
@@ -313,6 +314,7 @@ async function run(s3: S3Service, ctx: S3Context, operation: S3Operation, target
         sourceKey: source.key,
         metadataDirective: single(req.headers['x-amz-metadata-directive']),
         ...representation(req),
+        checkSource: copySourceCheck(req.headers),
       });
       return withEncryption(xml(encodeCopyObject(result)));
     }
@@ -430,12 +432,13 @@ function parseRange(value: string | undefined, size: number): { start: number; e
 function evaluateConditions(
   headers: IncomingMessage['headers'],
   object: { etag: string; lastModified: number },
+  prefix = '',
 ): 'proceed' | 'not-modified' | 'If-Match' | 'If-Unmodified-Since' {
-  const ifMatch = single(headers['if-match']);
-  const ifNoneMatch = single(headers['if-none-match']);
+  const ifMatch = single(headers[`${prefix}if-match`]);
+  const ifNoneMatch = single(headers[`${prefix}if-none-match`]);
   const modifiedSecond = Math.floor(object.lastModified / 1000);
   const dateOf = (name: string) => {
-    const text = single(headers[name]);
+    const text = single(headers[`${prefix}${name}`]);
     const ms = text === undefined ? NaN : Date.parse(text);
     return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
   };
@@ -452,6 +455,16 @@ function evaluateConditions(
     if (since !== undefined && modifiedSecond <= since) return 'not-modified';
   }
   return 'proceed';
+}
+
+/** A copy's `x-amz-copy-source-if-*` conditions on its source: any that fails is 412 (never 304). */
+function copySourceCheck(headers: IncomingMessage['headers']): (source: { etag: string; lastModified: number }) => void {
+  return (source) => {
+    const outcome = evaluateConditions(headers, source, 'x-amz-copy-source-');
+    if (outcome === 'proceed') return;
+    const failed = outcome === 'not-modified' ? (headers['x-amz-copy-source-if-none-match'] !== undefined ? 'If-None-Match' : 'If-Modified-Since') : outcome;
+    throw s3Errors.preconditionFailed(`x-amz-copy-source-${failed}`);
+  };
 }
 
 /** An If-Match/If-None-Match list (quoted or not, `*` for any) against an object's ETag. */

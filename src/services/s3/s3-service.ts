@@ -414,11 +414,14 @@ export class S3Service {
       metadataDirective?: string;
       headers: Record<string, string>;
       metadata: Record<string, string>;
+      /** The copy's conditions on its source (x-amz-copy-source-if-*); throws when one fails. */
+      checkSource?: (source: StoredObject) => void;
     },
   ): Promise<{ etag: string; lastModified: number }> {
     const target = this.bucketOf(input.bucket);
     this.checkKey(input.key);
     const source = await this.headObject(ctx, { bucket: input.sourceBucket, key: input.sourceKey });
+    input.checkSource?.(source);
     this.authorize(ctx, 's3:PutObject', objectArn(target.name, input.key), target.accountId);
     const directive = input.metadataDirective ?? 'COPY';
     if (directive !== 'COPY' && directive !== 'REPLACE') {
@@ -539,10 +542,20 @@ export class S3Service {
    */
   async uploadPartCopy(
     ctx: S3Context,
-    input: { bucket: string; key: string; uploadId: string; partNumber: number; sourceBucket: string; sourceKey: string; sourceRange?: string },
+    input: {
+      bucket: string;
+      key: string;
+      uploadId: string;
+      partNumber: number;
+      sourceBucket: string;
+      sourceKey: string;
+      sourceRange?: string;
+      checkSource?: (source: StoredObject) => void;
+    },
   ): Promise<{ etag: string; lastModified: number }> {
     const bucket = this.checkPartTarget(ctx, input);
     const source = await this.headObject(ctx, { bucket: input.sourceBucket, key: input.sourceKey });
+    input.checkSource?.(source);
     let range: { start: number; end: number } | undefined;
     if (input.sourceRange !== undefined) {
       const m = /^bytes=(\d+)-(\d+)$/.exec(input.sourceRange);

@@ -321,6 +321,37 @@ describe('conditional writes', () => {
   });
 });
 
+describe('copy-source conditions', () => {
+  it('CopyObject and UploadPartCopy copy only when every x-amz-copy-source-if-* condition holds, else 412', async () => {
+    const name = await bucket(c, 'copycond');
+    const { ETag } = await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'src', Body: 'copy me' }));
+    const modified = (await c.s3.send(new S3.HeadObjectCommand({ Bucket: name, Key: 'src' }))).LastModified!;
+    const before = new Date(modified.getTime() - 60_000);
+    const after = new Date(modified.getTime() + 60_000);
+    const copy = (extra: Partial<S3.CopyObjectCommandInput>) =>
+      c.s3.send(new S3.CopyObjectCommand({ Bucket: name, Key: 'dst', CopySource: `${name}/src`, ...extra }));
+    for (const [extra, condition] of [
+      [{ CopySourceIfMatch: '"0000"' }, 'x-amz-copy-source-If-Match'],
+      [{ CopySourceIfUnmodifiedSince: before }, 'x-amz-copy-source-If-Unmodified-Since'],
+      [{ CopySourceIfNoneMatch: ETag }, 'x-amz-copy-source-If-None-Match'],
+      [{ CopySourceIfModifiedSince: after }, 'x-amz-copy-source-If-Modified-Since'],
+    ] as const) {
+      const refused = await s3ErrorOf(copy(extra));
+      expect(refused, condition).toMatchObject({ code: 'PreconditionFailed', status: 412 });
+      expect(refused.error).toMatchObject({ Condition: condition });
+    }
+    expect(await s3ErrorOf(c.s3.send(new S3.HeadObjectCommand({ Bucket: name, Key: 'dst' })))).toMatchObject({ status: 404 });
+    await copy({ CopySourceIfMatch: ETag, CopySourceIfModifiedSince: before });
+    expect(await bodyText((await c.s3.send(new S3.GetObjectCommand({ Bucket: name, Key: 'dst' }))).Body)).toBe('copy me');
+
+    const { UploadId } = await c.s3.send(new S3.CreateMultipartUploadCommand({ Bucket: name, Key: 'mpu' }));
+    const part = (extra: Partial<S3.UploadPartCopyCommandInput>) =>
+      c.s3.send(new S3.UploadPartCopyCommand({ Bucket: name, Key: 'mpu', UploadId, PartNumber: 1, CopySource: `${name}/src`, ...extra }));
+    expect(await s3ErrorOf(part({ CopySourceIfNoneMatch: ETag }))).toMatchObject({ code: 'PreconditionFailed', status: 412 });
+    expect((await part({ CopySourceIfMatch: ETag })).CopyPartResult?.ETag).toBe(ETag);
+  });
+});
+
 describe('ListObjects (version 1)', () => {
   it('lists with the owner, pages by marker, and resumes after a common prefix given as NextMarker', async () => {
     const name = await bucket(c, 'v1');
