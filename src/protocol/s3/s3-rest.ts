@@ -260,6 +260,11 @@ export function encodeLocation(region: string): string {
   return xmlDocument('LocationConstraint', {}).replace('></LocationConstraint>', `>${region === 'us-east-1' ? '' : escapeXml(region)}</LocationConstraint>`);
 }
 
+/** Keys, prefixes and markers in a listing, URL-encoded when the request said `encoding-type=url`. */
+function keyEncoder(url: boolean): (text: string | undefined) => string | undefined {
+  return (text) => (text === undefined ? undefined : url ? encodeEventKey(text) : text);
+}
+
 export function encodeListObjectsV2(
   bucket: string,
   input: { prefix?: string; delimiter?: string; maxKeys?: number; continuationToken?: string; startAfter?: string; encodingType?: string },
@@ -267,7 +272,7 @@ export function encodeListObjectsV2(
   owner: string | undefined,
 ): string {
   const url = input.encodingType === 'url';
-  const enc = (text: string | undefined) => (text === undefined ? undefined : url ? encodeEventKey(text) : text);
+  const enc = keyEncoder(url);
   return xmlDocument('ListBucketResult', {
     Name: bucket,
     Prefix: enc(input.prefix ?? ''),
@@ -297,7 +302,7 @@ export function encodeListMultipartUploads(
   page: UploadPage<{ key: string; uploadId: string; initiated: number; accountId: string }>,
 ): string {
   const url = input.encodingType === 'url';
-  const enc = (text: string | undefined) => (text === undefined ? undefined : url ? encodeEventKey(text) : text);
+  const enc = keyEncoder(url);
   return xmlDocument('ListMultipartUploadsResult', {
     Bucket: bucket,
     KeyMarker: enc(input.keyMarker ?? ''),
@@ -355,7 +360,7 @@ export function encodeListObjects(
   owner: string,
 ): string {
   const url = input.encodingType === 'url';
-  const enc = (text: string | undefined) => (text === undefined ? undefined : url ? encodeEventKey(text) : text);
+  const enc = keyEncoder(url);
   // S3 gives NextMarker only with a delimiter; without one the client resumes after the last key.
   const last = [...result.objects.map((o) => o.key), ...result.commonPrefixes].sort(compareUtf8).at(-1);
   return xmlDocument('ListBucketResult', {

@@ -4,7 +4,7 @@
  * as `s3.amazonaws.com` with aws:SourceArn = the bucket's ARN and aws:SourceAccount = its owner.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { AwsError } from '../../shared/aws-error.js';
 import { parseArn } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
@@ -574,8 +574,7 @@ export class S3Service {
       }
     }
     // Opened only after every check, so a refused copy leaves no file open behind it.
-    const stream = source.size === 0 ? Readable.from([]) : await this.files.open(source.fileId, range);
-    return this.storePart(bucket, input, stream);
+    return this.storePart(bucket, input, await this.files.open(source.fileId, range));
   }
 
   private checkPartTarget(ctx: S3Context, input: { bucket: string; key: string; uploadId: string; partNumber: number }): Bucket {

@@ -152,6 +152,13 @@ describe('multipart uploads', () => {
     expect(await copyPart({ CopySource: `${name}/missing.bin` })).toMatchObject({ code: 'NoSuchKey', status: 404 });
     expect(await copyPart({ UploadId: 'no-such-upload' })).toMatchObject({ code: 'NoSuchUpload', status: 404 });
     expect((await c.s3.send(new S3.ListPartsCommand({ Bucket: name, Key: 'other.bin', UploadId: next.UploadId }))).Parts ?? []).toEqual([]);
+
+    // An empty source makes an empty part (its file is opened and authenticated like any other).
+    await c.s3.send(new S3.PutObjectCommand({ Bucket: name, Key: 'empty', Body: '' }));
+    const empty = await c.s3.send(
+      new S3.UploadPartCopyCommand({ Bucket: name, Key: 'other.bin', UploadId: next.UploadId, PartNumber: 2, CopySource: `${name}/empty` }),
+    );
+    expect(empty.CopyPartResult?.ETag).toBe('"d41d8cd98f00b204e9800998ecf8427e"');
   });
 
   it('ListMultipartUploads lists open uploads by key, pages with markers, rolls up with a delimiter, and drops completed ones', async () => {
