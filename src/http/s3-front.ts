@@ -3,7 +3,7 @@
  * streamed (to a file on PUT, from one on GET) rather than buffered. Small request documents
  * (notification configurations, DeleteObjects) are read whole, within the request size limit.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline, Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -57,8 +57,8 @@ const SCOPE_SERVICE = /Credential=[^/\s,]+\/\d{8}\/[^/\s,]+\/([a-z0-9-]+)\/aws4_
 const QUERY_SCOPE_SERVICE = /X-Amz-Credential=[^&/]+(?:%2F|\/)\d{8}(?:%2F|\/)[^&%/]+(?:%2F|\/)([a-z0-9-]+)(?:%2F|\/)aws4_request/i;
 
 /** Whether a request is signed for S3 (its credential scope names the `s3` service). */
-export function isS3Request(req: IncomingMessage, query: string): boolean {
-  const auth = req.headers.authorization;
+export function isS3Request(headers: IncomingHttpHeaders, query: string): boolean {
+  const auth = headers.authorization;
   const scoped = (auth && SCOPE_SERVICE.exec(auth)?.[1]) ?? QUERY_SCOPE_SERVICE.exec(query)?.[1];
   return scoped === 's3';
 }

@@ -8,6 +8,7 @@ import { encodeError, type WireProtocol } from '../protocol/sqs/sqs-endpoint.js'
 import { newUuid } from '../shared/ids.js';
 import { handleRequest, type PipelineDependencies, type RawRequest } from './pipeline.js';
 import { handleS3, isS3Request } from './s3-front.js';
+import { installFastHttp } from './fast-http.js';
 import { isConsolePath, serveConsole } from './console-assets.js';
 import type { S3Service } from '../services/s3/s3-service.js';
 
@@ -27,6 +28,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Idle keep-alive connections close after this (longer than common client pools keep them). */
+const KEEP_ALIVE_MS = 65_000;
+
 /** The node:http front: request ids, body limits, the admin routes, then the SQS pipeline. */
 export function createHttpFront(deps: HttpDependencies): Server {
   const limit = deps.config.maxRequestBytes;
@@ -34,9 +38,9 @@ export function createHttpFront(deps: HttpDependencies): Server {
     ? { cert: readFileSync(deps.config.tlsCert), key: readFileSync(deps.config.tlsKey) }
     : undefined;
   const create = tls
-    ? (handler: Parameters<typeof createHttpServer>[1]) => createHttpsServer({ ...tls, keepAliveTimeout: 65_000 }, handler)
-    : (handler: Parameters<typeof createHttpServer>[1]) => createHttpServer({ keepAliveTimeout: 65_000 }, handler);
-  return create((req, res) => {
+    ? (handler: Parameters<typeof createHttpServer>[1]) => createHttpsServer({ ...tls, keepAliveTimeout: KEEP_ALIVE_MS }, handler)
+    : (handler: Parameters<typeof createHttpServer>[1]) => createHttpServer({ keepAliveTimeout: KEEP_ALIVE_MS }, handler);
+  const server = create((req, res) => {
     const requestId = newUuid();
     // Only the first '?' separates path and query; the query may hold more.
     const url = req.url ?? '/';
@@ -44,7 +48,7 @@ export function createHttpFront(deps: HttpDependencies): Server {
     const path = mark < 0 ? url : url.slice(0, mark);
     const query = mark < 0 ? '' : url.slice(mark + 1);
     // S3 first: its bodies stream, and its paths are bucket names (a bucket may be called "health").
-    if (isS3Request(req, query)) return handleS3(deps, req, res, requestId, path, query);
+    if (isS3Request(req.headers, query)) return handleS3(deps, req, res, requestId, path, query);
     if (req.method === 'GET' && path === '/health') {
       return send(res, requestId, {
         status: 200,
@@ -109,7 +113,6 @@ export function createHttpFront(deps: HttpDependencies): Server {
       if (tooLarge) {
         return send(res, requestId, encodeError(protocol, protocolErrors.requestEntityTooLarge(limit), requestId), true);
       }
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       const request: RawRequest = {
         method: req.method ?? 'GET',
         path,
@@ -117,19 +120,48 @@ export function createHttpFront(deps: HttpDependencies): Server {
         headers: req.headers,
         // Built only when a header repeats: node makes the distinct view on demand, an array per header.
         headersDistinct: req.rawHeaders.length === 2 * Object.keys(req.headers).length ? undefined : req.headersDistinct,
-        body,
+        body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
         secure: 'encrypted' in req.socket && req.socket.encrypted === true,
         sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
       };
-      handleRequest(deps, request, requestId).then(
-        (response) => send(res, requestId, response),
-        (error: unknown) => {
-          deps.logger.error({ err: error, requestId }, 'unhandled failure');
-          send(res, requestId, encodeError(protocol, protocolErrors.internalFailure(), requestId));
-        },
-      );
+      serveApi(deps, request, requestId, (response) => send(res, requestId, response));
     });
     req.on('error', () => res.destroy());
+  });
+  // TLS connections stay with node:https; plain ones start on the lean path (see fast-http.ts).
+  if (!tls) {
+    installFastHttp(server, {
+      maxBodyBytes: limit,
+      keepAliveMs: KEEP_ALIVE_MS,
+      // What node's handler above would pass to the pipeline: not S3, the console or the reset.
+      wants: (_method, path, query, headers) =>
+        !isS3Request(headers, query) && !isConsolePath(path) && !(path === '/_sealq/reset' && deps.config.allowReset),
+      serve: (request, reply) => {
+        const requestId = newUuid();
+        const raw: RawRequest = {
+          method: request.method,
+          path: request.path,
+          query: request.query,
+          headers: request.headers,
+          body: request.body,
+          secure: false,
+          sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, ''),
+        };
+        serveApi(deps, raw, requestId, (response) =>
+          reply({ status: response.status, headers: { ...response.headers, 'x-amzn-requestid': requestId }, body: response.body }),
+        );
+      },
+    });
+  }
+  return server;
+}
+
+/** Runs an API request through the pipeline; a failure that escapes it is an InternalFailure. */
+function serveApi(deps: HttpDependencies, request: RawRequest, requestId: string, reply: (response: EncodedResponse) => void): void {
+  handleRequest(deps, request, requestId).then(reply, (error: unknown) => {
+    deps.logger.error({ err: error, requestId }, 'unhandled failure');
+    const protocol: WireProtocol = request.headers['x-amz-target'] ? 'json' : 'query';
+    reply(encodeError(protocol, protocolErrors.internalFailure(), requestId));
   });
 }
 

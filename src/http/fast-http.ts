@@ -1,0 +1,281 @@
+import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * A lean HTTP/1.1 path for the requests that make up nearly all of sealq's traffic: a POST with
+ * a Content-Length body of an AWS API call, answered with a small whole body. node:http spends
+ * more CPU per request (an IncomingMessage and a ServerResponse, each a stream, and their events)
+ * than parsing such a request and writing its answer in one call does.
+ *
+ * Every connection starts here. The first request that is not a plain one (another method, a
+ * chunked or `Expect` body, a repeated header, anything unusual, or one `wants` declines: S3,
+ * the console, admin pages) hands the connection to node:http for the rest of its life, with the
+ * bytes already read put back first. So node:http still serves, and judges, everything else.
+ */
+export interface FastHttpOptions {
+  /** Largest body served here; a larger declared body goes to node:http (which refuses it). */
+  maxBodyBytes: number;
+  /** Idle keep-alive time, as node:http's keepAliveTimeout. */
+  keepAliveMs: number;
+  /** Whether this path serves the request, from its head alone. */
+  wants(method: string, path: string, query: string, headers: IncomingHttpHeaders): boolean;
+  /** Serves a whole request; `reply` writes the answer. */
+  serve(request: FastRequest, reply: (response: FastResponse) => void): void;
+}
+
+export interface FastRequest {
+  method: string;
+  path: string;
+  query: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  socket: Socket;
+}
+
+export interface FastResponse {
+  status: number;
+  headers: Record<string, string | number>;
+  body: string;
+  /** Close the connection after this answer. */
+  close?: boolean;
+}
+
+/** Heads larger than this go to node:http, which applies its own limit (16 KiB by default). */
+const MAX_HEAD_BYTES = 16 * 1024;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+/** Characters a header value may not hold (control characters other than tab). */
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+const TARGET = /^\/[\x21-\x7e]*$/;
+
+/** Takes over `server`'s connections; returns nothing, the server keeps its usual API. */
+export function installFastHttp(server: Server, options: FastHttpOptions): void {
+  const nodeListeners = server.listeners('connection') as Array<(socket: Socket) => void>;
+  server.removeAllListeners('connection');
+  const open = new Set<FastConnection>();
+  const handOver = (socket: Socket): void => {
+    for (const listener of nodeListeners) listener.call(server, socket);
+  };
+  server.on('connection', (socket: Socket) => {
+    const connection = new FastConnection(socket, options, handOver, () => !server.listening, open);
+    open.add(connection);
+  });
+  // server.close() waits for every connection, so the idle ones held here must close as well.
+  const closeIdle = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = () => {
+    closeIdle();
+    for (const connection of open) connection.closeIfIdle();
+  };
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    closeAll();
+    for (const connection of open) connection.socket.destroy();
+  };
+}
+
+class FastConnection {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private busy = false;
+  private done = false;
+  /** The head of a request whose body has not all arrived. */
+  private awaited: { head: Head; bodyStart: number; end: number } | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly options: FastHttpOptions,
+    private readonly handOver: (socket: Socket) => void,
+    private readonly closing: () => boolean,
+    private readonly open: Set<FastConnection>,
+  ) {
+    socket.setNoDelay(true);
+    socket.setTimeout(options.keepAliveMs);
+    socket.on('data', this.onData);
+    socket.on('timeout', this.onTimeout);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  closeIfIdle(): void {
+    if (!this.busy && this.buffered === 0 && !this.done) {
+      this.leave();
+      this.socket.destroy();
+    }
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (!this.busy) this.next();
+    // A client sending ahead while an answer is pending: stop reading until it is written.
+    else if (this.buffered > this.options.maxBodyBytes + MAX_HEAD_BYTES) this.socket.pause();
+  };
+
+  private readonly onTimeout = (): void => {
+    if (!this.done) this.socket.destroy();
+  };
+
+  private readonly onError = (): void => {
+    if (!this.done) this.socket.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    this.leave();
+  };
+
+  /** Parses and serves the next whole request held, if there is one. */
+  private next(): void {
+    if (this.buffered === 0) return;
+    let awaited = this.awaited;
+    if (!awaited) {
+      const data = this.whole();
+      const headEnd = data.indexOf('\r\n\r\n');
+      if (headEnd < 0) {
+        if (data.length > MAX_HEAD_BYTES) this.giveToNode();
+        return;
+      }
+      const head = parseHead(data.toString('latin1', 0, headEnd));
+      if (!head || head.length > this.options.maxBodyBytes || !this.options.wants(head.method, head.path, head.query, head.headers)) {
+        return this.giveToNode();
+      }
+      awaited = this.awaited = { head, bodyStart: headEnd + 4, end: headEnd + 4 + head.length };
+    }
+    // The body is still arriving: wait for it whole, without joining chunks each time.
+    if (this.buffered < awaited.end) return;
+    const data = this.whole();
+    this.awaited = undefined;
+    const body = data.subarray(awaited.bodyStart, awaited.end);
+    if (data.length > awaited.end) {
+      this.chunks = [data.subarray(awaited.end)];
+      this.buffered = data.length - awaited.end;
+    } else {
+      this.chunks = [];
+      this.buffered = 0;
+    }
+    this.busy = true;
+    const { method, path, query, headers } = awaited.head;
+    this.options.serve({ method, path, query, headers, body, socket: this.socket }, this.reply);
+  }
+
+  private readonly reply = (response: FastResponse): void => {
+    this.busy = false;
+    if (this.done || this.socket.destroyed) return;
+    const close = response.close === true || this.closing();
+    let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n`;
+    for (const name in response.headers) head += `${name}: ${response.headers[name]}\r\n`;
+    head += `content-length: ${Buffer.byteLength(response.body)}\r\ndate: ${httpDate()}\r\n`;
+    head += close ? 'connection: close\r\n\r\n' : 'connection: keep-alive\r\n\r\n';
+    this.socket.write(head + response.body);
+    if (close) {
+      this.leave();
+      this.socket.end();
+      return;
+    }
+    if (this.socket.isPaused()) this.socket.resume();
+    this.next();
+  };
+
+  private whole(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+    return this.chunks[0];
+  }
+
+  /** node:http serves this connection from here on, starting with the bytes already read. */
+  private giveToNode(): void {
+    this.leave();
+    const socket = this.socket;
+    socket.off('data', this.onData);
+    socket.off('timeout', this.onTimeout);
+    socket.off('error', this.onError);
+    socket.off('close', this.onClose);
+    socket.setTimeout(0);
+    const held = this.chunks.length > 0 ? this.whole() : undefined;
+    this.chunks = [];
+    this.buffered = 0;
+    this.awaited = undefined;
+    // node:http would otherwise read the socket's handle directly and could pass the bytes put
+    // back here only after newer ones; keep it reading through the stream, in order.
+    const handle = (socket as unknown as { _handle?: { _consumed?: boolean } })._handle;
+    if (handle) handle._consumed = true;
+    if (held) socket.unshift(held);
+    this.handOver(socket);
+    if (socket.isPaused()) socket.resume();
+  }
+
+  private leave(): void {
+    this.done = true;
+    this.open.delete(this);
+  }
+}
+
+interface Head {
+  method: string;
+  path: string;
+  query: string;
+  headers: IncomingHttpHeaders;
+  length: number;
+}
+
+/**
+ * The request line and headers of a plain HTTP/1.1 request with a Content-Length body, or
+ * undefined for anything else (node:http then serves it, or answers 400 as it judges).
+ */
+export function parseHead(text: string): Head | undefined {
+  const lines = text.split('\r\n');
+  const requestLine = lines[0];
+  const firstSpace = requestLine.indexOf(' ');
+  const lastSpace = requestLine.lastIndexOf(' ');
+  if (firstSpace <= 0 || lastSpace === firstSpace) return undefined;
+  if (requestLine.slice(lastSpace + 1) !== 'HTTP/1.1') return undefined;
+  const method = requestLine.slice(0, firstSpace);
+  if (method !== 'POST') return undefined;
+  const target = requestLine.slice(firstSpace + 1, lastSpace);
+  if (!TARGET.test(target)) return undefined;
+  // A prototype-free object, so a header called __proto__ is just a header.
+  const headers = Object.create(null) as Record<string, string>;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = line.slice(0, colon).toLowerCase();
+    if (!HEADER_NAME.test(name) || name in headers) return undefined;
+    const value = trimOws(line.slice(colon + 1));
+    if (BAD_VALUE.test(value)) return undefined;
+    headers[name] = value;
+  }
+  if ('transfer-encoding' in headers || 'expect' in headers || 'upgrade' in headers) return undefined;
+  const connection = headers.connection;
+  if (connection !== undefined && connection.toLowerCase() !== 'keep-alive') return undefined;
+  const declared = headers['content-length'];
+  if (declared === undefined || !/^\d{1,15}$/.test(declared)) return undefined;
+  const mark = target.indexOf('?');
+  return {
+    method,
+    path: mark < 0 ? target : target.slice(0, mark),
+    query: mark < 0 ? '' : target.slice(mark + 1),
+    headers,
+    length: Number(declared),
+  };
+}
+
+/** Strips optional whitespace (spaces and tabs only, as HTTP defines it) from both ends. */
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
+  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+let dateSecond = 0;
+let dateText = '';
+
+/** The Date header, formatted once a second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
