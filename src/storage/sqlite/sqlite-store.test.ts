@@ -94,3 +94,82 @@ describe('sqlite: the cached receive state of recent messages', () => {
     }
   });
 });
+
+describe('sqlite: message ids recorded a block ahead', () => {
+  const T0 = 1_700_000_000_000;
+  const message = (n: number): NewMessage => ({
+    messageId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    body: `body-${n}`,
+    bodyCiphertext: null,
+    envelope: null,
+    messageAttributes: null,
+    systemAttributes: null,
+    md5OfBody: `md5-${n}`,
+    md5OfMessageAttributes: null,
+    md5OfSystemAttributes: null,
+    senderId: 'AIDAEXAMPLE',
+    sentAt: T0,
+    visibleAt: T0,
+    groupId: null,
+    deduplicationId: null,
+    dedup: null,
+  });
+  const recorded = (dataDir: string): number => {
+    const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
+    try {
+      return db.prepare<[], { value: number }>(`SELECT value FROM sqs_sequences WHERE name = 'message'`).get()!.value;
+    } finally {
+      db.close();
+    }
+  };
+  const seqOf = async (store: SqliteStore, queueId: number, n: number): Promise<bigint> => {
+    const [outcome] = await store.insertMessages(queueId, [message(n)], T0);
+    return BigInt(outcome.sequenceNumber);
+  };
+
+  it('writes the record once per block, and a store opened after a crash still numbers ahead of every id handed out', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
+    const crashed = new SqliteStore({ dataDir });
+    const stores = [crashed];
+    try {
+      const { queue } = await crashed.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      const first = await seqOf(crashed, queue.id, 1);
+      const block = recorded(dataDir);
+      expect(block).toBeGreaterThan(Number(first % 10n ** 19n));
+      await seqOf(crashed, queue.id, 2);
+      expect(recorded(dataDir)).toBe(block);
+      // Deleting every message leaves no row to recover the last id from: only the record.
+      const { messages } = await crashed.receiveMessages(queue.id, {
+        now: T0, maxMessages: 10, visibleUntil: T0 + 30_000, expiredAtOrBefore: 0, fifo: false, fifoScanLimit: 1000, redrive: null,
+      });
+      await crashed.deleteMessages(queue.id, messages.map((m) => ({ seq: m.seq, receiptToken: m.receiptToken! })), T0);
+      // The first store is never closed: as after kill -9, only what was committed counts.
+      const reopened = new SqliteStore({ dataDir });
+      stores.push(reopened);
+      const after = await seqOf(reopened, queue.id, 3);
+      expect(after).toBeGreaterThan(first + 1n);
+    } finally {
+      await closeAll(stores);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('records the block again after a group rolls back', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
+    const store = new SqliteStore({ dataDir });
+    try {
+      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      // Another connection makes the record's write fail, so the whole group (with the message) rolls back.
+      const other = new Database(join(dataDir, 'sealq.db'));
+      other.exec(`CREATE TRIGGER refuse BEFORE UPDATE ON sqs_sequences BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      await expect(store.insertMessages(queue.id, [message(1)], T0)).rejects.toThrow('refused');
+      other.exec('DROP TRIGGER refuse');
+      other.close();
+      const next = await seqOf(store, queue.id, 2);
+      expect(BigInt(recorded(dataDir))).toBeGreaterThanOrEqual(next % 10n ** 19n);
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -88,6 +88,8 @@ const WAL_RESTART_BYTES = 64 * 1024 * 1024;
 
 /** Rows deleted per commit by purges and by the cleanup after DeleteQueue. */
 const CHUNK = 5000;
+/** How many message ids are recorded ahead at a time (see recordHighestId). */
+const ID_BLOCK = 4096;
 
 /** Sequence numbers are 20-digit decimal strings that grow with insertion order, as on SQS. */
 const sequenceNumberOf = (id: number): string => '1' + String(id).padStart(19, '0');
@@ -144,7 +146,11 @@ export class SqliteStore implements SqsStore {
     migrate(this.db);
     this.s = this.prepareStatements();
     // A rolled-back write may have been ahead of the cached receive state: start the cache over.
-    this.group = new GroupCommit(this.db, () => this.recordHighestId(), () => this.cache.clear());
+    // A rolled-back group may have taken its record of the id block with it: record it again.
+    this.group = new GroupCommit(this.db, () => this.recordHighestId(), () => {
+      this.cache.clear();
+      this.recordedId = 0;
+    });
     const highest = this.db
       .prepare<[], { n: number }>(
         `SELECT max(coalesce((SELECT max(id) FROM sqs_messages), 0),
@@ -497,12 +503,15 @@ export class SqliteStore implements SqsStore {
     if (size > WAL_RESTART_BYTES) this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
+  /**
+   * Ids are recorded a block ahead, not at every commit: a row fewer to write in almost every
+   * group. A restart starts after the recorded block, so ids still only grow (with a gap).
+   */
   private recordHighestId(): void {
-    const highest = this.nextId - 1;
-    if (highest > this.recordedId) {
-      this.s.recordSequence.run(highest);
-      this.recordedId = highest;
-    }
+    if (this.nextId - 1 <= this.recordedId) return;
+    const ceiling = this.nextId - 1 + ID_BLOCK;
+    this.s.recordSequence.run(ceiling);
+    this.recordedId = ceiling;
   }
 
   private standardCandidates(queueId: number, request: ReceiveRequest): StateRow[] {
