@@ -174,6 +174,17 @@ describe('installFastHttp', () => {
     expect((await chunkedReply)[0].body).toBe('node POST /q abc');
   });
 
+  it('answers a request whose client half-closed after sending it, then closes', async () => {
+    const socket = await open(await start());
+    const reply = responses(socket, 1);
+    const ended = new Promise<void>((resolve) => socket.once('end', resolve));
+    socket.end(post('/slow', 'last'));
+    const [answer] = await reply;
+    expect(answer.body).toBe('fast /slow last');
+    expect(answer.headers.connection).toBe('close');
+    await ended;
+  });
+
   it('lets server.close finish by closing idle connections, and closes after the answer in flight', async () => {
     const port = await start();
     const idle = await open(port);

@@ -42,9 +42,6 @@ export interface FastResponse {
 
 /** Heads larger than this go to node:http, which applies its own limit (16 KiB by default). */
 const MAX_HEAD_BYTES = 16 * 1024;
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
-/** Characters a header value may not hold (control characters other than tab). */
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 const TARGET = /^\/[\x21-\x7e]*$/;
 
 /** Takes over `server`'s connections; returns nothing, the server keeps its usual API. */
@@ -77,6 +74,7 @@ class FastConnection {
   private buffered = 0;
   private busy = false;
   private done = false;
+  private ended = false;
   /** The head of a request whose body has not all arrived. */
   private awaited: { head: Head; bodyStart: number; end: number } | undefined;
 
@@ -93,6 +91,7 @@ class FastConnection {
     socket.on('timeout', this.onTimeout);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
+    socket.on('end', this.onEnd);
   }
 
   closeIfIdle(): void {
@@ -120,6 +119,15 @@ class FastConnection {
 
   private readonly onClose = (): void => {
     this.leave();
+  };
+
+  /** The client sent all it will (a half-close): answer what is pending, then close. */
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    if (!this.busy && !this.done) {
+      this.leave();
+      this.socket.end();
+    }
   };
 
   /** Parses and serves the next whole request held, if there is one. */
@@ -159,7 +167,7 @@ class FastConnection {
   private readonly reply = (response: FastResponse): void => {
     this.busy = false;
     if (this.done || this.socket.destroyed) return;
-    const close = response.close === true || this.closing();
+    const close = response.close === true || this.ended || this.closing();
     let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n`;
     for (const name in response.headers) head += `${name}: ${response.headers[name]}\r\n`;
     head += `content-length: ${Buffer.byteLength(response.body)}\r\ndate: ${httpDate()}\r\n`;
@@ -187,6 +195,7 @@ class FastConnection {
     socket.off('timeout', this.onTimeout);
     socket.off('error', this.onError);
     socket.off('close', this.onClose);
+    socket.off('end', this.onEnd);
     socket.setTimeout(0);
     const held = this.chunks.length > 0 ? this.whole() : undefined;
     this.chunks = [];
@@ -220,27 +229,39 @@ interface Head {
  * undefined for anything else (node:http then serves it, or answers 400 as it judges).
  */
 export function parseHead(text: string): Head | undefined {
-  const lines = text.split('\r\n');
-  const requestLine = lines[0];
-  const firstSpace = requestLine.indexOf(' ');
-  const lastSpace = requestLine.lastIndexOf(' ');
-  if (firstSpace <= 0 || lastSpace === firstSpace) return undefined;
-  if (requestLine.slice(lastSpace + 1) !== 'HTTP/1.1') return undefined;
-  const method = requestLine.slice(0, firstSpace);
-  if (method !== 'POST') return undefined;
-  const target = requestLine.slice(firstSpace + 1, lastSpace);
+  let lineEnd = text.indexOf('\r\n');
+  if (lineEnd < 0) lineEnd = text.length;
+  const firstSpace = text.indexOf(' ');
+  const lastSpace = text.lastIndexOf(' ', lineEnd);
+  if (firstSpace <= 0 || lastSpace <= firstSpace || lastSpace >= lineEnd) return undefined;
+  if (text.slice(0, firstSpace) !== 'POST' || text.slice(lastSpace + 1, lineEnd) !== 'HTTP/1.1') return undefined;
+  const target = text.slice(firstSpace + 1, lastSpace);
   if (!TARGET.test(target)) return undefined;
   // A prototype-free object, so a header called __proto__ is just a header.
   const headers = Object.create(null) as Record<string, string>;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
-    const name = line.slice(0, colon).toLowerCase();
-    if (!HEADER_NAME.test(name) || name in headers) return undefined;
-    const value = trimOws(line.slice(colon + 1));
-    if (BAD_VALUE.test(value)) return undefined;
-    headers[name] = value;
+  for (let start = lineEnd + 2; start < text.length; start = lineEnd + 2) {
+    lineEnd = text.indexOf('\r\n', start);
+    if (lineEnd < 0) lineEnd = text.length;
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon > lineEnd) return undefined;
+    let upper = false;
+    for (let i = start; i < colon; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 127 || TOKEN[c] === 0) return undefined;
+      if (TOKEN[c] === 2) upper = true;
+    }
+    const name = upper ? text.slice(start, colon).toLowerCase() : text.slice(start, colon);
+    if (name in headers) return undefined;
+    // The value without optional whitespace (spaces and tabs only, as HTTP defines it).
+    let from = colon + 1;
+    let to = lineEnd;
+    while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+    while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if ((c < 32 && c !== 9) || c === 127) return undefined;
+    }
+    headers[name] = text.slice(from, to);
   }
   if ('transfer-encoding' in headers || 'expect' in headers || 'upgrade' in headers) return undefined;
   const connection = headers.connection;
@@ -249,7 +270,7 @@ export function parseHead(text: string): Head | undefined {
   if (declared === undefined || !/^\d{1,15}$/.test(declared)) return undefined;
   const mark = target.indexOf('?');
   return {
-    method,
+    method: 'POST',
     path: mark < 0 ? target : target.slice(0, mark),
     query: mark < 0 ? '' : target.slice(mark + 1),
     headers,
@@ -257,14 +278,10 @@ export function parseHead(text: string): Head | undefined {
   };
 }
 
-/** Strips optional whitespace (spaces and tabs only, as HTTP defines it) from both ends. */
-function trimOws(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9)) start++;
-  while (end > start && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
-  return start === 0 && end === value.length ? value : value.slice(start, end);
-}
+/** Header-name characters (RFC 9110 tokens): 1 as they are, 2 for upper-case letters. */
+const TOKEN = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz") TOKEN[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ') TOKEN[c.charCodeAt(0)] = 2;
 
 let dateSecond = 0;
 let dateText = '';
