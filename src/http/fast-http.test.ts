@@ -126,7 +126,7 @@ describe('installFastHttp', () => {
       socket.write(post('/q', body));
       const [r] = await reply;
       expect(r).toMatchObject({ status: 200, body: `fast /q ${body}` });
-      expect(r.headers).toMatchObject({ 'x-path': '/q', connection: 'keep-alive', 'content-length': String(5 + 3 + body.length) });
+      expect(r.headers).toMatchObject({ 'x-path': '/q', connection: 'keep-alive', 'keep-alive': 'timeout=5', 'content-length': String(5 + 3 + body.length) });
       expect(r.headers.date).toMatch(/GMT$/);
     }
   });

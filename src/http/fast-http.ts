@@ -75,6 +75,7 @@ class FastConnection {
   private busy = false;
   private done = false;
   private ended = false;
+  private readonly keepAliveHeaders: string;
   /** The head of a request whose body has not all arrived. */
   private awaited: { head: Head; bodyStart: number; end: number } | undefined;
 
@@ -85,6 +86,7 @@ class FastConnection {
     private readonly closing: () => boolean,
     private readonly open: Set<FastConnection>,
   ) {
+    this.keepAliveHeaders = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(options.keepAliveMs / 1000)}\r\n\r\n`;
     socket.setNoDelay(true);
     socket.setTimeout(options.keepAliveMs);
     socket.on('data', this.onData);
@@ -171,7 +173,8 @@ class FastConnection {
     let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n`;
     for (const name in response.headers) head += `${name}: ${response.headers[name]}\r\n`;
     head += `content-length: ${Buffer.byteLength(response.body)}\r\ndate: ${httpDate()}\r\n`;
-    head += close ? 'connection: close\r\n\r\n' : 'connection: keep-alive\r\n\r\n';
+    // As node:http does: the keep-alive hint lets a client retire an idle connection before we do.
+    head += close ? 'connection: close\r\n\r\n' : this.keepAliveHeaders;
     this.socket.write(head + response.body);
     if (close) {
       this.leave();
