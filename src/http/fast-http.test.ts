@@ -65,6 +65,7 @@ describe('installFastHttp', () => {
     installFastHttp(server, {
       maxBodyBytes: 1024,
       keepAliveMs: 5_000,
+      requestTimeoutMs: 300,
       wants: (_method, path) => path !== '/node',
       serve: (request, reply) =>
         setTimeout(
@@ -183,6 +184,23 @@ describe('installFastHttp', () => {
     expect(answer.body).toBe('fast /slow last');
     expect(answer.headers.connection).toBe('close');
     await ended;
+  });
+
+  it('drops a connection whose request keeps trickling in past the request timeout', async () => {
+    const socket = await open(await start());
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const text = post('/q', 'x'.repeat(500));
+    let sent = 0;
+    const trickle = setInterval(() => {
+      if (!socket.destroyed) socket.write(text.slice(sent, sent + 1));
+      sent++;
+    }, 20);
+    const started = Date.now();
+    await closed;
+    clearInterval(trickle);
+    // The idle timeout (5 s) never fired; the request timeout did, long before the body was whole.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(sent).toBeLessThan(text.length);
   });
 
   it('lets server.close finish by closing idle connections, and closes after the answer in flight', async () => {

@@ -17,6 +17,8 @@ export interface FastHttpOptions {
   maxBodyBytes: number;
   /** Idle keep-alive time, as node:http's keepAliveTimeout. */
   keepAliveMs: number;
+  /** Longest time a request may take to arrive whole, as node:http's requestTimeout. */
+  requestTimeoutMs: number;
   /** Whether this path serves the request, from its head alone. */
   wants(method: string, path: string, query: string, headers: IncomingHttpHeaders): boolean;
   /** Serves a whole request; `reply` writes the answer. */
@@ -75,6 +77,8 @@ class FastConnection {
   private busy = false;
   private done = false;
   private ended = false;
+  /** When the first byte of the request still arriving came. */
+  private partialSince = 0;
   private readonly keepAliveHeaders: string;
   /** The head of a request whose body has not all arrived. */
   private awaited: { head: Head; bodyStart: number; end: number } | undefined;
@@ -104,6 +108,7 @@ class FastConnection {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.buffered === 0) this.partialSince = performance.now();
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (!this.busy) this.next();
@@ -141,6 +146,7 @@ class FastConnection {
       const headEnd = data.indexOf('\r\n\r\n');
       if (headEnd < 0) {
         if (data.length > MAX_HEAD_BYTES) this.giveToNode();
+        else this.expireSlowRequest();
         return;
       }
       const head = parseHead(data.toString('latin1', 0, headEnd));
@@ -150,13 +156,14 @@ class FastConnection {
       awaited = this.awaited = { head, bodyStart: headEnd + 4, end: headEnd + 4 + head.length };
     }
     // The body is still arriving: wait for it whole, without joining chunks each time.
-    if (this.buffered < awaited.end) return;
+    if (this.buffered < awaited.end) return this.expireSlowRequest();
     const data = this.whole();
     this.awaited = undefined;
     const body = data.subarray(awaited.bodyStart, awaited.end);
     if (data.length > awaited.end) {
       this.chunks = [data.subarray(awaited.end)];
       this.buffered = data.length - awaited.end;
+      this.partialSince = performance.now();
     } else {
       this.chunks = [];
       this.buffered = 0;
@@ -184,6 +191,14 @@ class FastConnection {
     if (this.socket.isPaused()) this.socket.resume();
     this.next();
   };
+
+  /** A client trickling a request in keeps the idle timer from firing: bound the whole request. */
+  private expireSlowRequest(): void {
+    if (performance.now() - this.partialSince > this.options.requestTimeoutMs) {
+      this.leave();
+      this.socket.destroy();
+    }
+  }
 
   private whole(): Buffer {
     if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];

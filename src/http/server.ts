@@ -133,6 +133,8 @@ export function createHttpFront(deps: HttpDependencies): Server {
     installFastHttp(server, {
       maxBodyBytes: limit,
       keepAliveMs: KEEP_ALIVE_MS,
+      // node:http's default requestTimeout.
+      requestTimeoutMs: 300_000,
       // What node's handler above would pass to the pipeline: not S3, the console or the reset.
       wants: (_method, path, query, headers) =>
         !isS3Request(headers, query) && !isConsolePath(path) && !(path === '/_sealq/reset' && deps.config.allowReset),
