@@ -173,3 +173,129 @@ describe('sqlite: message ids recorded a block ahead', () => {
     }
   });
 });
+
+describe('sqlite: envelopes stored once and referred to by id', () => {
+  const T0 = 1_700_000_000_000;
+  const ENVELOPE_A = '{"k":"sqs-owned","q":"arn:aws:sqs:us-east-1:000000000000:q","d":"AAAA"}';
+  const ENVELOPE_B = '{"k":"sqs-owned","q":"arn:aws:sqs:us-east-1:000000000000:q","d":"BBBB"}';
+  const sealed = (n: number, envelope: string): NewMessage => ({
+    messageId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    body: '',
+    bodyCiphertext: Buffer.from(`sealed-${n}`),
+    envelope,
+    messageAttributes: null,
+    systemAttributes: null,
+    md5OfBody: `md5-${n}`,
+    md5OfMessageAttributes: null,
+    md5OfSystemAttributes: null,
+    senderId: 'AIDAEXAMPLE',
+    sentAt: T0,
+    visibleAt: T0,
+    groupId: null,
+    deduplicationId: null,
+    dedup: null,
+  });
+  const receiveAll = (store: SqliteStore, queueId: number) =>
+    store.receiveMessages(queueId, {
+      now: T0, maxMessages: 10, visibleUntil: T0 + 30_000, expiredAtOrBefore: 0, fifo: false, fifoScanLimit: 1000, redrive: null,
+    });
+  const rows = (dataDir: string) => {
+    const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
+    try {
+      return {
+        envelopes: db.prepare<[], { id: number; text: string }>('SELECT id, text FROM sqs_envelopes ORDER BY id').all(),
+        messages: db.prepare<[], { message_id: string; sse: string | null; envelope_id: number | null }>(
+          'SELECT message_id, sse, envelope_id FROM sqs_messages ORDER BY id',
+        ).all(),
+      };
+    } finally {
+      db.close();
+    }
+  };
+
+  async function withStore(test: (dataDir: string, open: () => SqliteStore) => Promise<void>): Promise<void> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
+    const stores: SqliteStore[] = [];
+    try {
+      await test(dataDir, () => {
+        const store = new SqliteStore({ dataDir });
+        stores.push(store);
+        return store;
+      });
+    } finally {
+      await closeAll(stores);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  it('stores an envelope once for every message sealed under it, and reads it back from disk', () =>
+    withStore(async (dataDir, open) => {
+      const store = open();
+      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      await store.insertMessages(queue.id, [sealed(1, ENVELOPE_A), sealed(2, ENVELOPE_A)], T0);
+      await store.insertMessages(queue.id, [sealed(3, ENVELOPE_B)], T0);
+      const stored = rows(dataDir);
+      expect(stored.envelopes.map((e) => e.text)).toEqual([ENVELOPE_A, ENVELOPE_B]);
+      expect(stored.messages.map((m) => [m.sse, m.envelope_id])).toEqual([
+        [null, stored.envelopes[0].id],
+        [null, stored.envelopes[0].id],
+        [null, stored.envelopes[1].id],
+      ]);
+      await store.close();
+      // A new store has nothing cached: the envelope comes from the table.
+      const { messages } = await receiveAll(open(), queue.id);
+      expect(messages.map((m) => [m.body, m.envelope, m.bodyCiphertext?.toString()])).toEqual([
+        ['', ENVELOPE_A, 'sealed-1'],
+        ['', ENVELOPE_A, 'sealed-2'],
+        ['', ENVELOPE_B, 'sealed-3'],
+      ]);
+    }));
+
+  it('still reads a row written before envelopes had their own table', () =>
+    withStore(async (dataDir, open) => {
+      const store = open();
+      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      await store.insertMessages(queue.id, [sealed(1, ENVELOPE_A)], T0);
+      await store.close();
+      const db = new Database(join(dataDir, 'sealq.db'));
+      db.prepare('UPDATE sqs_messages SET sse = ?, envelope_id = NULL').run(ENVELOPE_B);
+      db.close();
+      const { messages } = await receiveAll(open(), queue.id);
+      expect(messages.map((m) => m.envelope)).toEqual([ENVELOPE_B]);
+    }));
+
+  it('sweeps the envelopes no message refers to any more, and stores one again when it comes back', () =>
+    withStore(async (dataDir, open) => {
+      const store = open();
+      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      await store.insertMessages(queue.id, [sealed(1, ENVELOPE_A), sealed(2, ENVELOPE_B)], T0);
+      const { messages } = await receiveAll(store, queue.id);
+      const first = messages.find((m) => m.envelope === ENVELOPE_A)!;
+      expect(await store.deleteMessage(queue.id, first.seq, first.receiptToken!, T0)).toBe('deleted');
+      expect(await store.sweepEnvelopes()).toBe(1);
+      expect(rows(dataDir).envelopes.map((e) => e.text)).toEqual([ENVELOPE_B]);
+      expect(await store.sweepEnvelopes()).toBe(0);
+      await store.insertMessages(queue.id, [sealed(3, ENVELOPE_A)], T0);
+      await store.close();
+      const again = await receiveAll(open(), queue.id);
+      expect(again.messages.map((m) => m.envelope)).toEqual([ENVELOPE_A]);
+    }));
+
+  it('stores an envelope again after the write that stored it rolled back', () =>
+    withStore(async (dataDir, open) => {
+      const store = open();
+      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      const other = new Database(join(dataDir, 'sealq.db'));
+      other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON sqs_messages
+        WHEN NEW.message_id = '${sealed(1, ENVELOPE_A).messageId}' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      await expect(store.insertMessages(queue.id, [sealed(1, ENVELOPE_A)], T0)).rejects.toThrow('refused');
+      // The group transaction commits (what did not roll back) at the end of this turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      other.exec('DROP TRIGGER refuse');
+      other.close();
+      await store.insertMessages(queue.id, [sealed(2, ENVELOPE_A)], T0);
+      await store.close();
+      const { messages } = await receiveAll(open(), queue.id);
+      expect(messages.map((m) => m.envelope)).toEqual([ENVELOPE_A]);
+    }));
+});

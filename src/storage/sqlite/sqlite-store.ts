@@ -22,6 +22,7 @@ import type {
 } from '../ports.js';
 import { Checkpointer } from './checkpointer.js';
 import { ContentCache } from './content-cache.js';
+import { Envelopes } from './envelopes.js';
 import { GroupCommit } from './group-commit.js';
 import { migrations } from './migrations/index.js';
 import { toMoveTask, type MoveTaskRow } from '../move-task-row.js';
@@ -54,7 +55,8 @@ interface QueueRow {
 /** What changes after a message is sent; the rest comes from the content cache or CONTENT_COLUMNS. */
 const STATE_COLUMNS = `id, sent_at, visible_at, receive_count, first_received_at, group_id, dead_letter_source_arn`;
 const CONTENT_COLUMNS = `message_id, body, message_attributes, system_attributes, md5_of_body,
-  md5_of_message_attributes, md5_of_system_attributes, sender_id, deduplication_id, sse, body_ciphertext`;
+  md5_of_message_attributes, md5_of_system_attributes, sender_id, deduplication_id,
+  coalesce(m.sse, e.text) AS sse, body_ciphertext`;
 
 /** The receive state a stored message is handed out with. */
 type ReceiveState = Pick<StoredMessage, 'visibleAt' | 'receiveCount' | 'firstReceivedAt' | 'receiptToken'>;
@@ -88,6 +90,8 @@ const WAL_RESTART_BYTES = 64 * 1024 * 1024;
 
 /** Rows deleted per commit by purges and by the cleanup after DeleteQueue. */
 const CHUNK = 5000;
+/** How often envelopes no message refers to any more are deleted. */
+const ENVELOPE_SWEEP_MS = 60 * 60 * 1000;
 /** How many message ids are recorded ahead at a time (see recordHighestId). */
 const ID_BLOCK = 4096;
 
@@ -120,6 +124,9 @@ export class SqliteStore implements SqsStore {
   private checkpointer: Checkpointer | undefined;
   private walFile: string | undefined;
   private walWatch: NodeJS.Timeout | undefined;
+  private readonly envelopes: Envelopes;
+  private readonly envelopeSweep: NodeJS.Timeout;
+  private sweeping: Promise<number> | undefined;
 
   constructor(options: SqliteOptions) {
     let file = ':memory:';
@@ -147,10 +154,17 @@ export class SqliteStore implements SqsStore {
     this.s = this.prepareStatements();
     // A rolled-back write may have been ahead of the cached receive state: start the cache over.
     // A rolled-back group may have taken its record of the id block with it: record it again.
+    this.envelopes = new Envelopes(this.db);
+    // ... and so may the envelopes it stored.
     this.group = new GroupCommit(this.db, () => this.recordHighestId(), () => {
       this.cache.clear();
       this.recordedId = 0;
+      this.envelopes.forget();
     });
+    this.envelopeSweep = setInterval(() => {
+      this.sweepEnvelopes().catch(() => undefined);
+    }, ENVELOPE_SWEEP_MS);
+    this.envelopeSweep.unref();
     const highest = this.db
       .prepare<[], { n: number }>(
         `SELECT max(coalesce((SELECT max(id) FROM sqs_messages), 0),
@@ -197,7 +211,7 @@ export class SqliteStore implements SqsStore {
       insertMessage: db.prepare(
         `INSERT INTO sqs_messages (id, queue_id, message_id, body, message_attributes, system_attributes, md5_of_body,
            md5_of_message_attributes, md5_of_system_attributes, sender_id, sent_at, visible_at, group_id,
-           deduplication_id, sse, body_ciphertext)
+           deduplication_id, envelope_id, body_ciphertext)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       recordSequence: db.prepare(`UPDATE sqs_sequences SET value = ? WHERE name = 'message'`),
@@ -225,7 +239,10 @@ export class SqliteStore implements SqsStore {
       messagesInOrder: db.prepare<[number], StateRow>(
         `SELECT ${STATE_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND group_id IS NOT NULL ORDER BY id`,
       ),
-      contentOf: db.prepare<[number], ContentRow>(`SELECT ${CONTENT_COLUMNS} FROM sqs_messages WHERE id = ?`),
+      // Rows written before migration 0004 hold their envelope's text; newer ones refer to it.
+      contentOf: db.prepare<[number], ContentRow>(
+        `SELECT ${CONTENT_COLUMNS} FROM sqs_messages m LEFT JOIN sqs_envelopes e ON e.id = m.envelope_id WHERE m.id = ?`,
+      ),
       markReceived: db.prepare(
         `UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1,
            first_received_at = coalesce(first_received_at, ?), receipt_token = ? WHERE id = ?`,
@@ -416,7 +433,7 @@ export class SqliteStore implements SqsStore {
       m.visibleAt,
       m.groupId,
       m.deduplicationId,
-      m.envelope,
+      m.envelope === null ? null : this.envelopes.idOf(m.envelope),
       m.bodyCiphertext,
     );
     this.cache.put(id, m);
@@ -507,6 +524,19 @@ export class SqliteStore implements SqsStore {
    * Ids are recorded a block ahead, not at every commit: a row fewer to write in almost every
    * group. A restart starts after the recorded block, so ids still only grow (with a gap).
    */
+  /** Deletes the envelopes no message refers to any more (hourly; tests call it directly). */
+  sweepEnvelopes(): Promise<number> {
+    this.sweeping ??= this.envelopes
+      .sweep(
+        (operation) => this.group.write(operation),
+        () => new Promise((resolve) => setTimeout(resolve, 10)),
+      )
+      .finally(() => {
+        this.sweeping = undefined;
+      });
+    return this.sweeping;
+  }
+
   private recordHighestId(): void {
     if (this.nextId - 1 <= this.recordedId) return;
     const ceiling = this.nextId - 1 + ID_BLOCK;
@@ -666,7 +696,8 @@ export class SqliteStore implements SqsStore {
   async reset(): Promise<void> {
     this.cache.clear();
     return this.group.write(() => {
-      for (const table of ['sqs_messages', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'sqs_leases', 'iam_entities']) {
+      this.envelopes.forget();
+      for (const table of ['sqs_messages', 'sqs_envelopes', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'sqs_leases', 'iam_entities']) {
         this.db.prepare(`DELETE FROM ${table}`).run();
       }
     });
@@ -730,6 +761,7 @@ export class SqliteStore implements SqsStore {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.walWatch);
+    clearInterval(this.envelopeSweep);
     if (this.orphanSweep) {
       clearImmediate(this.orphanSweep as NodeJS.Immediate);
       clearTimeout(this.orphanSweep as NodeJS.Timeout);
