@@ -69,7 +69,12 @@ describe('installFastHttp', () => {
       wants: (_method, path) => path !== '/node',
       serve: (request, reply) =>
         setTimeout(
-          () => reply({ status: 200, headers: { 'x-path': request.path }, body: `fast ${request.path} ${request.body.toString()}` }),
+          () =>
+            reply({
+              status: 200,
+              headers: { 'x-path': request.path, ...(request.path === '/split' ? { 'x-bad': 'a\r\nx-evil: 1' } : {}) },
+              body: `fast ${request.path} ${request.body.toString()}`,
+            }),
           request.path === '/slow' ? 100 : 0,
         ),
     });
@@ -141,6 +146,17 @@ describe('installFastHttp', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect((await reply)[0].body).toBe('fast /q héllo wörld');
+  });
+
+  it('never lets a header value with a line break split the answer', async () => {
+    const socket = await open(await start());
+    const reply = responses(socket, 1);
+    socket.write(post('/split', 's'));
+    const [answer] = await reply;
+    expect(answer.body).toBe('fast /split s');
+    expect(answer.headers['x-path']).toBe('/split');
+    expect(answer.headers).not.toHaveProperty('x-evil');
+    expect(answer.headers).not.toHaveProperty('x-bad');
   });
 
   it('answers pipelined requests in order', async () => {

@@ -45,6 +45,7 @@ export interface FastResponse {
 /** Heads larger than this go to node:http, which applies its own limit (16 KiB by default). */
 const MAX_HEAD_BYTES = 16 * 1024;
 const TARGET = /^\/[\x21-\x7e]*$/;
+const LINE_BREAK = /[\r\n]/;
 
 /** Takes over `server`'s connections; returns nothing, the server keeps its usual API. */
 export function installFastHttp(server: Server, options: FastHttpOptions): void {
@@ -178,7 +179,11 @@ class FastConnection {
     if (this.done || this.socket.destroyed) return;
     const close = response.close === true || this.ended || this.closing();
     let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n`;
-    for (const name in response.headers) head += `${name}: ${response.headers[name]}\r\n`;
+    for (const name in response.headers) {
+      const value = String(response.headers[name]);
+      // Header values come from the error catalogue and the codecs; never let one split the answer.
+      if (!LINE_BREAK.test(value)) head += `${name}: ${value}\r\n`;
+    }
     head += `content-length: ${Buffer.byteLength(response.body)}\r\ndate: ${httpDate()}\r\n`;
     // As node:http does: the keep-alive hint lets a client retire an idle connection before we do.
     head += close ? 'connection: close\r\n\r\n' : this.keepAliveHeaders;
