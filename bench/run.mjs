@@ -50,6 +50,9 @@ Targets
 
 Workloads
   --duration S           seconds per scenario (default 5)
+  --rounds N             run every scenario N times, alternating which target goes first, and
+                         print the median and range of the ratios (default 1; for A/B runs on a
+                         machine whose speed drifts)
   --quick                short smoke: 1 s per scenario, 0.3 s warmup
   --warmup S             warmup seconds per target before the scenarios (default 1)
   --workloads LIST       comma list of send,batch,e2e,backlog (default: send,batch,e2e)
@@ -101,6 +104,7 @@ try {
       'vs-local-aws-sqs': { type: 'boolean' },
       'peers-dir': { type: 'string', default: process.env.SEALQ_BENCH_PEERS_DIR || '/tmp/peers' },
       duration: { type: 'string' },
+      rounds: { type: 'string' },
       quick: { type: 'boolean' },
       warmup: { type: 'string' },
       workloads: { type: 'string' },
@@ -137,6 +141,7 @@ const num = (v, name, { min = -Infinity, max = Infinity, int = false } = {}) => 
 const list = (v, name, opts) => v.split(',').filter(Boolean).map((x) => num(x, name, opts));
 
 const durationS = args.duration != null ? num(args.duration, '--duration', { min: 0.1 }) : args.quick ? 1 : 5;
+const rounds = args.rounds != null ? num(args.rounds, '--rounds', { min: 1, int: true }) : 1;
 const warmupS = args.warmup != null ? num(args.warmup, '--warmup', { min: 0 }) : args.quick ? 0.3 : 1;
 const workloads = args.workloads ? args.workloads.split(',').filter(Boolean) : DEFAULT_WORKLOADS;
 for (const w of workloads) if (!WORKLOADS[w]) usage(`unknown workload ${w} (${Object.keys(WORKLOADS).join(', ')})`);
@@ -416,15 +421,17 @@ try {
     }
   }
 
-  for (const sc of scenarios) {
-    const row = { ...sc, byTarget: [] };
-    for (const [ti, t] of targets.entries()) {
-      const label = `${sc.workload} ${fmt.size(sc.bodySize)} c${sc.concurrency}`;
+  for (let round = 0; round < rounds; round++) for (const sc of scenarios) {
+    const row = { ...sc, round, byTarget: [] };
+    // Odd rounds run the targets in the other order, so neither always runs on a warmer machine.
+    const order = round % 2 === 1 ? [...targets.entries()].reverse() : [...targets.entries()];
+    for (const [ti, t] of order) {
+      const label = `${sc.workload} ${fmt.size(sc.bodySize)} c${sc.concurrency}${rounds > 1 ? ` #${round + 1}` : ''}`;
       for (const s of t.nodes ? t.nodes.map((nd) => nd.server) : [t.server]) {
         if (s?.exited) throw new Error(`${s.name} exited (${JSON.stringify(s.exited)}); last output:\n  ${s.tail.join('\n  ')}`);
       }
       let r;
-      const queueName = `bench-${runId}-t${ti}-${sc.workload}-${sc.bodySize}-c${sc.concurrency}`;
+      const queueName = `bench-${runId}-t${ti}-${sc.workload}-${sc.bodySize}-c${sc.concurrency}-r${round}`;
       try {
         if (sc.workload === 'backlog') {
           log(`  ${t.name.padEnd(nameWidth)} ${label}: filling ${fmt.int(backlogMessages)} messages`);
@@ -458,7 +465,8 @@ try {
         r = { ...sc, error: e.message, failures: [e.message], calls: {}, messages: 0, msgsPerSec: null };
       }
       r.target = t.name;
-      row.byTarget.push(r);
+      r.round = round;
+      row.byTarget[ti] = r;
       let extra = r.e2e ? ` dup=${r.e2e.duplicates} missing=${r.e2e.missing} drain=${r.e2e.drainS.toFixed(2)}s` : '';
       if (r.roundTripsPerMsg != null) extra += ` db ${fmt.rt(r.roundTripsPerMsg)} rt/msg`;
       log(
@@ -545,7 +553,7 @@ if (results.length) {
       // sample) on the line of that call
       const phase = (res) => (first ? res : res?.perCall?.[call]);
       const r = [
-        first ? WORKLOADS[row.workload].title : '',
+        first ? WORKLOADS[row.workload].title + (rounds > 1 ? ` #${row.round + 1}` : '') : '',
         first ? fmt.size(row.bodySize) : '',
         first ? String(row.concurrency) : '',
         call,
@@ -619,6 +627,25 @@ if (results.length) {
         '  nodes) per message; rt/call: per call of that type, where the scenario makes one kind of call.',
     );
   }
+  if (vs && rounds > 1) {
+    out.push('');
+    out.push(`over ${rounds} rounds, ${targets[num].name}/${targets[den].name}, median (range):`);
+    for (const sc of results.filter((row) => row.round === 0)) {
+      const same = results.filter((row) => row.workload === sc.workload && row.bodySize === sc.bodySize && row.concurrency === sc.concurrency);
+      const ratios = (key) =>
+        same
+          .map((row) => [row.byTarget[num]?.[key], row.byTarget[den]?.[key]])
+          .filter(([a, b]) => a != null && b != null && b !== 0)
+          .map(([a, b]) => a / b)
+          .sort((x, y) => x - y);
+      const median = (v) => (v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
+      const summary = (v) => (v.length ? `${median(v).toFixed(2)} (${v[0].toFixed(2)}–${v[v.length - 1].toFixed(2)})` : '-');
+      out.push(
+        `  ${`${WORKLOADS[sc.workload].title} ${fmt.size(sc.bodySize)} c${sc.concurrency}`.padEnd(28)}` +
+          ` msgs/s ${summary(ratios('msgsPerSec'))}   srv us/msg ${summary(ratios('serverCpuUsPerMsg'))}`,
+      );
+    }
+  }
   if (vs) {
     const [RN, RD] = [targets[num].name, targets[den].name];
     out.push(`ratios are ${RN}/${RD}: msgs/s > 1 means ${RN} is faster; p50, p99, us/msg${hasRt[num] && hasRt[den] ? ', rt/msg' : ''} < 1 mean ${RN} is cheaper.`);
@@ -644,7 +671,7 @@ if (results.length) {
       if (r.e2e) {
         const e = r.e2e;
         out.push(
-          `  ${r.target} e2e ${fmt.size(r.bodySize)} c${r.concurrency}: sent ${e.sent} (${fmt.int(e.sendRatePerSec)}/s over ${e.produceS.toFixed(1)} s), ` +
+          `  ${r.target} e2e ${fmt.size(r.bodySize)} c${r.concurrency}${rounds > 1 ? ` #${r.round + 1}` : ''}: sent ${e.sent} (${fmt.int(e.sendRatePerSec)}/s over ${e.produceS.toFixed(1)} s), ` +
             `received ${e.receivedUnique}, deleted ${e.deleted}, duplicates ${e.duplicates}, missing ${e.missing}, ` +
             `drain ${e.drainS.toFixed(2)} s, empty receives ${e.emptyReceives}, ` +
             (e.maxBacklog ? `producers paused ${e.producerWaitPct.toFixed(0)}% at backlog ${e.maxBacklog}` : 'backlog unbounded'),
