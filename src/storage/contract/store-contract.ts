@@ -49,8 +49,12 @@ function newQueue(name: string, overrides: Partial<NewQueue> = {}): NewQueue {
 let messageCounter = 0;
 /** A message sent at `now`, visible at once unless `visibleAt` says otherwise. */
 function newMessage(overrides: Partial<NewMessage> & { now?: number } = {}): NewMessage {
+  return messageFixture(++messageCounter, overrides);
+}
+
+/** Message number `n` (its id and body derive from it), sent at `now` (default T0) and visible at once. */
+export function messageFixture(n: number, overrides: Partial<NewMessage> & { now?: number } = {}): NewMessage {
   const { now = T0, ...rest } = overrides;
-  const n = ++messageCounter;
   return {
     messageId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
     body: `body-${n}`,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeStoreContract } from '../contract/store-contract.js';
+import { describeStoreContract, messageFixture } from '../contract/store-contract.js';
 import type { NewMessage, ReceiveRequest } from '../ports.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -11,6 +11,21 @@ import { SqliteStore } from './sqlite-store.js';
 async function closeAll(stores: SqliteStore[]): Promise<void> {
   for (const store of stores) await store.close();
 }
+
+const T0 = 1_700_000_000_000;
+const message = (n: number, overrides: Partial<NewMessage> = {}): NewMessage => messageFixture(n, { now: T0, ...overrides });
+/** A standard-queue receive of up to 10 messages at `now`, hiding them for 30 s. */
+const receiveAt = (now: number): ReceiveRequest => ({
+  now,
+  maxMessages: 10,
+  visibleUntil: now + 30_000,
+  expiredAtOrBefore: 0,
+  fifo: false,
+  fifoScanLimit: 1000,
+  redrive: null,
+});
+const createQueue = async (store: SqliteStore) =>
+  (await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 })).queue;
 
 describeStoreContract('sqlite (data directory)', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
@@ -39,51 +54,23 @@ describeStoreContract(
 );
 
 describe('sqlite: the cached receive state of recent messages', () => {
-  const T0 = 1_700_000_000_000;
-  const message = (n: number): NewMessage => ({
-    messageId: `00000000-0000-4000-8000-00000000000${n}`,
-    body: `body-${n}`,
-    bodyCiphertext: null,
-    envelope: null,
-    messageAttributes: null,
-    systemAttributes: null,
-    md5OfBody: `md5-${n}`,
-    md5OfMessageAttributes: null,
-    md5OfSystemAttributes: null,
-    senderId: 'AIDAEXAMPLE',
-    sentAt: T0,
-    visibleAt: T0,
-    groupId: null,
-    deduplicationId: null,
-    dedup: null,
-  });
-  const receive = (now: number): ReceiveRequest => ({
-    now,
-    maxMessages: 10,
-    visibleUntil: now + 30_000,
-    expiredAtOrBefore: 0,
-    fifo: false,
-    fifoScanLimit: 1000,
-    redrive: null,
-  });
-
   it('is never ahead of the database after a receive rolls back', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
     const store = new SqliteStore({ dataDir });
     try {
-      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      const queue = await createQueue(store);
       await store.insertMessages(queue.id, [message(1), message(2)], T0);
       // Another connection makes the second message's receive fail, after the first one's was
       // written (and its cached state moved on) in the same operation.
       const other = new Database(join(dataDir, 'sealq.db'));
       other.exec(`CREATE TRIGGER refuse BEFORE UPDATE OF receive_count ON sqs_messages
         WHEN NEW.message_id = '${message(2).messageId}' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
-      await expect(store.receiveMessages(queue.id, receive(T0 + 1))).rejects.toThrow('refused');
+      await expect(store.receiveMessages(queue.id, receiveAt(T0 + 1))).rejects.toThrow('refused');
       // The group transaction commits (what did not roll back) at the end of this turn.
       await new Promise((resolve) => setImmediate(resolve));
       other.exec('DROP TRIGGER refuse');
       other.close();
-      const again = await store.receiveMessages(queue.id, receive(T0 + 2));
+      const again = await store.receiveMessages(queue.id, receiveAt(T0 + 2));
       expect(again.messages.map((m) => [m.body, m.receiveCount, m.firstReceivedAt])).toEqual([
         ['body-1', 1, T0 + 2],
         ['body-2', 1, T0 + 2],
@@ -96,24 +83,6 @@ describe('sqlite: the cached receive state of recent messages', () => {
 });
 
 describe('sqlite: message ids recorded a block ahead', () => {
-  const T0 = 1_700_000_000_000;
-  const message = (n: number): NewMessage => ({
-    messageId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    body: `body-${n}`,
-    bodyCiphertext: null,
-    envelope: null,
-    messageAttributes: null,
-    systemAttributes: null,
-    md5OfBody: `md5-${n}`,
-    md5OfMessageAttributes: null,
-    md5OfSystemAttributes: null,
-    senderId: 'AIDAEXAMPLE',
-    sentAt: T0,
-    visibleAt: T0,
-    groupId: null,
-    deduplicationId: null,
-    dedup: null,
-  });
   const recorded = (dataDir: string): number => {
     const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
     try {
@@ -132,16 +101,14 @@ describe('sqlite: message ids recorded a block ahead', () => {
     const crashed = new SqliteStore({ dataDir });
     const stores = [crashed];
     try {
-      const { queue } = await crashed.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      const queue = await createQueue(crashed);
       const first = await seqOf(crashed, queue.id, 1);
       const block = recorded(dataDir);
       expect(block).toBeGreaterThan(Number(first % 10n ** 19n));
       await seqOf(crashed, queue.id, 2);
       expect(recorded(dataDir)).toBe(block);
       // Deleting every message leaves no row to recover the last id from: only the record.
-      const { messages } = await crashed.receiveMessages(queue.id, {
-        now: T0, maxMessages: 10, visibleUntil: T0 + 30_000, expiredAtOrBefore: 0, fifo: false, fifoScanLimit: 1000, redrive: null,
-      });
+      const { messages } = await crashed.receiveMessages(queue.id, receiveAt(T0));
       await crashed.deleteMessages(queue.id, messages.map((m) => ({ seq: m.seq, receiptToken: m.receiptToken! })), T0);
       // The first store is never closed: as after kill -9, only what was committed counts.
       const reopened = new SqliteStore({ dataDir });
@@ -158,7 +125,7 @@ describe('sqlite: message ids recorded a block ahead', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
     const store = new SqliteStore({ dataDir });
     try {
-      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      const queue = await createQueue(store);
       // Another connection makes the record's write fail, so the whole group (with the message) rolls back.
       const other = new Database(join(dataDir, 'sealq.db'));
       other.exec(`CREATE TRIGGER refuse BEFORE UPDATE ON sqs_sequences BEGIN SELECT RAISE(ABORT, 'refused'); END`);
@@ -175,30 +142,11 @@ describe('sqlite: message ids recorded a block ahead', () => {
 });
 
 describe('sqlite: envelopes stored once and referred to by id', () => {
-  const T0 = 1_700_000_000_000;
   const ENVELOPE_A = '{"k":"sqs-owned","q":"arn:aws:sqs:us-east-1:000000000000:q","d":"AAAA"}';
   const ENVELOPE_B = '{"k":"sqs-owned","q":"arn:aws:sqs:us-east-1:000000000000:q","d":"BBBB"}';
-  const sealed = (n: number, envelope: string): NewMessage => ({
-    messageId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    body: '',
-    bodyCiphertext: Buffer.from(`sealed-${n}`),
-    envelope,
-    messageAttributes: null,
-    systemAttributes: null,
-    md5OfBody: `md5-${n}`,
-    md5OfMessageAttributes: null,
-    md5OfSystemAttributes: null,
-    senderId: 'AIDAEXAMPLE',
-    sentAt: T0,
-    visibleAt: T0,
-    groupId: null,
-    deduplicationId: null,
-    dedup: null,
-  });
-  const receiveAll = (store: SqliteStore, queueId: number) =>
-    store.receiveMessages(queueId, {
-      now: T0, maxMessages: 10, visibleUntil: T0 + 30_000, expiredAtOrBefore: 0, fifo: false, fifoScanLimit: 1000, redrive: null,
-    });
+  const sealed = (n: number, envelope: string): NewMessage =>
+    message(n, { body: '', bodyCiphertext: Buffer.from(`sealed-${n}`), envelope });
+  const receiveAll = (store: SqliteStore, queueId: number) => store.receiveMessages(queueId, receiveAt(T0));
   const rows = (dataDir: string) => {
     const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
     try {
@@ -231,7 +179,7 @@ describe('sqlite: envelopes stored once and referred to by id', () => {
   it('stores an envelope once for every message sealed under it, and reads it back from disk', () =>
     withStore(async (dataDir, open) => {
       const store = open();
-      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      const queue = await createQueue(store);
       await store.insertMessages(queue.id, [sealed(1, ENVELOPE_A), sealed(2, ENVELOPE_A)], T0);
       await store.insertMessages(queue.id, [sealed(3, ENVELOPE_B)], T0);
       const stored = rows(dataDir);
@@ -254,7 +202,7 @@ describe('sqlite: envelopes stored once and referred to by id', () => {
   it('still reads a row written before envelopes had their own table', () =>
     withStore(async (dataDir, open) => {
       const store = open();
-      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      const queue = await createQueue(store);
       await store.insertMessages(queue.id, [sealed(1, ENVELOPE_A)], T0);
       await store.close();
       const db = new Database(join(dataDir, 'sealq.db'));
@@ -267,7 +215,7 @@ describe('sqlite: envelopes stored once and referred to by id', () => {
   it('sweeps the envelopes no message refers to any more, and stores one again when it comes back', () =>
     withStore(async (dataDir, open) => {
       const store = open();
-      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      const queue = await createQueue(store);
       await store.insertMessages(queue.id, [sealed(1, ENVELOPE_A), sealed(2, ENVELOPE_B)], T0);
       const { messages } = await receiveAll(store, queue.id);
       const first = messages.find((m) => m.envelope === ENVELOPE_A)!;
@@ -284,7 +232,7 @@ describe('sqlite: envelopes stored once and referred to by id', () => {
   it('stores an envelope again after the write that stored it rolled back', () =>
     withStore(async (dataDir, open) => {
       const store = open();
-      const { queue } = await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 });
+      const queue = await createQueue(store);
       const other = new Database(join(dataDir, 'sealq.db'));
       other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON sqs_messages
         WHEN NEW.message_id = '${sealed(1, ENVELOPE_A).messageId}' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
