@@ -114,6 +114,7 @@ describe('installFastHttp', () => {
       };
       socket.on('data', onData);
       socket.once('error', reject);
+      socket.once('close', () => reject(new Error(`connection closed after ${out.length} of ${count} responses`)));
     });
   }
 
@@ -200,6 +201,26 @@ describe('installFastHttp', () => {
     expect(answer.body).toBe('fast /slow last');
     expect(answer.headers.connection).toBe('close');
     await ended;
+  });
+
+  it('keeps a connection whose request takes longer to serve than the idle timeout', async () => {
+    server = createServer();
+    installFastHttp(server, {
+      maxBodyBytes: 1024,
+      keepAliveMs: 150,
+      requestTimeoutMs: 300,
+      wants: () => true,
+      serve: (request, reply) => setTimeout(() => reply({ status: 200, headers: {}, body: `late ${request.path}` }), 400),
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const socket = await open((server.address() as AddressInfo).port);
+    const reply = responses(socket, 1);
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+    socket.write(post('/long', 'x'));
+    expect((await reply)[0].body).toBe('late /long');
+    // Idle again after the answer: the idle timeout applies once more.
+    const answeredAt = Date.now();
+    expect((await closed) - answeredAt).toBeLessThan(1_000);
   });
 
   it('drops a connection whose request keeps trickling in past the request timeout', async () => {

@@ -117,8 +117,9 @@ class FastConnection {
     else if (this.buffered > this.options.maxBodyBytes + MAX_HEAD_BYTES) this.socket.pause();
   };
 
+  /** Idle too long. A request still being served is not idle: its answer re-arms the timer. */
   private readonly onTimeout = (): void => {
-    if (!this.done) this.socket.destroy();
+    if (!this.done && !this.busy) this.socket.destroy();
   };
 
   private readonly onError = (): void => {
