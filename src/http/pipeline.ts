@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { EncodedResponse } from '../protocol/aws-json/encode.js';
@@ -59,6 +60,11 @@ export interface DeliveryLogs {
 }
 
 /** A fully read request: what the pipeline needs, independent of node:http. */
+/** The client's address as aws:SourceIp sees it: IPv4 without its IPv6-mapped prefix. */
+export function clientIp(socket: Socket): string | undefined {
+  return socket.remoteAddress?.replace(/^::ffff:/, '');
+}
+
 export interface RawRequest {
   method: string;
   path: string;

@@ -37,6 +37,7 @@ import {
 } from '../protocol/s3/s3-rest.js';
 import { protocolErrors } from '../protocol/protocol-errors.js';
 import { s3Errors } from '../services/s3/errors.js';
+import { clientIp } from './pipeline.js';
 import { hostIdFor, STORED_HEADERS, type S3Context, type S3Service } from '../services/s3/s3-service.js';
 import { copySourceCheck, evaluateConditions, parseRange, writeCondition } from '../protocol/s3/preconditions.js';
 import type { Identity } from '../services/identity.js';
@@ -162,7 +163,7 @@ async function serve(
     requestId,
     region: caller.region,
     secure: 'encrypted' in req.socket && req.socket.encrypted === true,
-    sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
+    sourceIp: clientIp(req.socket),
   };
   return run(deps.s3, ctx, operation, target, query, req, body);
 }

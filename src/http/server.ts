@@ -6,7 +6,7 @@ import type { EncodedResponse } from '../protocol/aws-json/encode.js';
 import { protocolErrors } from '../protocol/protocol-errors.js';
 import { encodeError, type WireProtocol } from '../protocol/sqs/sqs-endpoint.js';
 import { newUuid } from '../shared/ids.js';
-import { handleRequest, type PipelineDependencies, type RawRequest } from './pipeline.js';
+import { clientIp, handleRequest, type PipelineDependencies, type RawRequest } from './pipeline.js';
 import { handleS3, isS3Request } from './s3-front.js';
 import { installFastHttp } from './fast-http.js';
 import { isConsolePath, serveConsole } from './console-assets.js';
@@ -122,7 +122,7 @@ export function createHttpFront(deps: HttpDependencies): Server {
         headersDistinct: req.rawHeaders.length === 2 * Object.keys(req.headers).length ? undefined : req.headersDistinct,
         body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
         secure: 'encrypted' in req.socket && req.socket.encrypted === true,
-        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, ''),
+        sourceIp: clientIp(req.socket),
       };
       serveApi(deps, request, requestId, (response) => send(res, requestId, response));
     });
@@ -147,7 +147,7 @@ export function createHttpFront(deps: HttpDependencies): Server {
           headers: request.headers,
           body: request.body,
           secure: false,
-          sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, ''),
+          sourceIp: clientIp(request.socket),
         };
         serveApi(deps, raw, requestId, (response) =>
           reply({ status: response.status, headers: { ...response.headers, 'x-amzn-requestid': requestId }, body: response.body }),

@@ -152,10 +152,9 @@ export class SqliteStore implements SqsStore {
     this.db.pragma('journal_size_limit = 67108864');
     migrate(this.db);
     this.s = this.prepareStatements();
-    // A rolled-back write may have been ahead of the cached receive state: start the cache over.
-    // A rolled-back group may have taken its record of the id block with it: record it again.
     this.envelopes = new Envelopes(this.db);
-    // ... and so may the envelopes it stored.
+    // After a rollback: the cached receive state may be ahead of the database (start it over), and
+    // the undone work may have taken the record of the id block and new envelopes with it.
     this.group = new GroupCommit(this.db, () => this.recordHighestId(), () => {
       this.cache.clear();
       this.recordedId = 0;
@@ -520,10 +519,6 @@ export class SqliteStore implements SqsStore {
     if (size > WAL_RESTART_BYTES) this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
-  /**
-   * Ids are recorded a block ahead, not at every commit: a row fewer to write in almost every
-   * group. A restart starts after the recorded block, so ids still only grow (with a gap).
-   */
   /** Deletes the envelopes no message refers to any more (hourly; tests call it directly). */
   sweepEnvelopes(): Promise<number> {
     this.sweeping ??= this.envelopes
@@ -537,6 +532,10 @@ export class SqliteStore implements SqsStore {
     return this.sweeping;
   }
 
+  /**
+   * Ids are recorded a block ahead, not at every commit: a row fewer to write in almost every
+   * group. A restart starts after the recorded block, so ids still only grow (with a gap).
+   */
   private recordHighestId(): void {
     if (this.nextId - 1 <= this.recordedId) return;
     const ceiling = this.nextId - 1 + ID_BLOCK;
