@@ -132,7 +132,8 @@ export class EventsService {
     if (busName === 'default' && !this.buses.has(arn)) {
       const bus = { name: 'default', arn, accountId: account, createdAt: this.clock.now() };
       this.buses.set(arn, bus);
-      void this.store.putEntity({ kind: 'events-bus', id: arn, accountId: account, value: bus });
+      // Fire and forget: the default bus is made again on first use if this write is lost.
+      void this.store.putEntity({ kind: 'events-bus', id: arn, accountId: account, value: bus }).catch(() => undefined);
     }
     const bus = this.buses.get(arn);
     if (!bus) throw eventsError.notFound(`Event bus ${busName} does not exist.`);
@@ -409,7 +410,8 @@ export class EventsService {
     for (const rule of this.rules.values()) {
       if (rule.state !== 'ENABLED' || !rule.scheduleExpression || rule.nextRunAt === undefined || now < rule.nextRunAt) continue;
       rule.nextRunAt = nextRun(rule.scheduleExpression, now);
-      void this.saveRule(rule);
+      // A lost write only means the schedule is reckoned from the older time after a restart.
+      void this.saveRule(rule).catch(() => undefined);
       const event = {
         version: '0',
         id: randomUUID(),

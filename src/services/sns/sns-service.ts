@@ -114,7 +114,14 @@ export class SnsService {
   private signer: SnsSigner | undefined;
 
   private async signing(): Promise<SnsSigner> {
-    this.signerPromise ??= this.loadSigner().then((s) => (this.signer = s));
+    // A failed load (a database gone away) is not cached: the next delivery tries again.
+    this.signerPromise ??= this.loadSigner().then(
+      (s) => (this.signer = s),
+      (error: unknown) => {
+        this.signerPromise = undefined;
+        throw error;
+      },
+    );
     return this.signerPromise;
   }
 
@@ -560,9 +567,10 @@ export class SnsService {
 
   private async deliver(ctx: SnsContext, topic: Topic, s: Subscription, message: Prepared, attempt: number): Promise<void> {
     const raw = s.attributes.RawMessageDelivery === 'true';
-    if (!raw || s.attributes.RedrivePolicy) await this.signing();
     const record: DeliveryRecord = { time: this.clock.now(), topicArn: topic.arn, subscriptionArn: s.arn, endpoint: s.endpoint, outcome: 'delivered' };
     try {
+      // Inside the try: a delivery runs after Publish answered, so nothing may escape it unhandled.
+      if (!raw || s.attributes.RedrivePolicy) await this.signing();
       // AWS: with raw delivery more than 10 attributes cannot be carried; it is a client-side error.
       if (raw && Object.keys(message.attributes).length > 10) throw snsError.invalidParameter('Raw message delivery supports at most 10 message attributes.');
       await this.sendTo(ctx, topic, s.endpoint, raw ? message.message : this.envelope(ctx, topic, s, message), raw ? message.attributes : undefined, message);
