@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as Kms from '@aws-sdk/client-kms';
 import * as Sqs from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT, dropSchemas, ensureBuilt, killStartedProcesses, postgresReachable, postgresUrl, SealqProcess, sleep } from '../support/processes.js';
@@ -74,6 +75,20 @@ async function createQueueOn(via: Node, name: string, attributes: Record<string,
   const createdAt = performance.now();
   await Promise.all(others.filter((n) => n !== via).map((n) => waitForQueue(n, name, 2000)));
   return performance.now() - createdAt;
+}
+
+/** Polls DescribeKey through a node's KMS client until the key is known there. */
+async function waitForKey(kms: Kms.KMSClient, keyId: string): Promise<void> {
+  const deadline = performance.now() + 2000;
+  for (;;) {
+    try {
+      await kms.send(new Kms.DescribeKeyCommand({ KeyId: keyId }));
+      return;
+    } catch (error) {
+      if ((error as Error).name !== 'NotFoundException' || performance.now() > deadline) throw error;
+    }
+    await sleep(5);
+  }
 }
 
 /** Polls GetQueueUrl through `node` until the queue is known there (or `timeoutMs` passes). */
@@ -617,6 +632,31 @@ describe.skipIf(!postgresUp)('a fresh cluster: key material made on first use', 
       }
     }
     expect(seen).toEqual(Object.fromEntries(nodes.map((n) => [n.name, [...bodies].sort()])));
+  });
+
+  it('KMS: two nodes rotating one key on demand at the same moment keep both versions; every node reads what each sealed', async () => {
+    const kms = nodes.map((n) => n.server.kmsClient());
+    const { KeyMetadata } = await kms[0].send(new Kms.CreateKeyCommand({}));
+    const keyId = KeyMetadata!.KeyId!;
+    const name = `sse-kms-${randomBytes(3).toString('hex')}`;
+    await createQueueOn(nodes[0], name, { KmsMasterKeyId: keyId }, nodes);
+    await Promise.all(nodes.map((n, i) => n !== nodes[0] && waitForKey(kms[i], keyId)));
+
+    await Promise.all([kms[0].send(new Kms.RotateKeyOnDemandCommand({ KeyId: keyId })), kms[1].send(new Kms.RotateKeyOnDemandCommand({ KeyId: keyId }))]);
+    // Right away, before the change feed may have carried either rotation: each node seals under its own view.
+    const blobs = await Promise.all(kms.map((k, i) => k.send(new Kms.EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(`blob from node ${i + 1}`) }))));
+    await Promise.all(nodes.map((n) => n.sqs.send(new Sqs.SendMessageCommand({ QueueUrl: n.url(name), MessageBody: `message via ${n.name}` }))));
+    // Another write to the key through the third node, which may not have seen either rotation yet.
+    await kms[2].send(new Kms.TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'after', TagValue: 'rotation' }] }));
+
+    for (const [i, k] of kms.entries()) {
+      const opened = await Promise.all(blobs.map(async (b) => Buffer.from((await k.send(new Kms.DecryptCommand({ CiphertextBlob: b.CiphertextBlob }))).Plaintext!).toString()));
+      expect(opened, `decrypted through node ${i + 1}`).toEqual(['blob from node 1', 'blob from node 2', 'blob from node 3']);
+    }
+    const got = new Set<string>();
+    for (let i = 0; i < 10 && got.size < 3; i++) for (const m of await receive(nodes[2], name, { WaitTimeSeconds: 1 })) got.add(m.Body!);
+    expect([...got].sort()).toEqual(nodes.map((n) => `message via ${n.name}`).sort());
+    for (const k of kms) k.destroy();
   });
 
   it('SNS: every node signs with the same certificate, even when all are first asked for it at once', async () => {

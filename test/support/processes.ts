@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as Sqs from '@aws-sdk/client-sqs';
+import * as Kms from '@aws-sdk/client-kms';
 import pg from 'pg';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -134,6 +135,11 @@ export class SealqProcess {
   /** An SQS client for this server that does not retry (a dead server fails the call at once). */
   client(): Sqs.SQSClient {
     return new Sqs.SQSClient({ endpoint: this.url, region: 'us-east-1', credentials: this.credentials, maxAttempts: 1 });
+  }
+
+  /** A KMS client for this server, as `client()` is for SQS. */
+  kmsClient(): Kms.KMSClient {
+    return new Kms.KMSClient({ endpoint: this.url, region: 'us-east-1', credentials: this.credentials, maxAttempts: 1 });
   }
 
   /** Queue URLs carry the listening address, which changes with every run (port 0). */

@@ -6,7 +6,7 @@ import type { Principal } from '../iam/entities.js';
 import { blobKey, decryptBlob, derivedKeyMaterial, encryptBlob, newKeyMaterial, sealMaterial, unsealMaterial } from './crypto.js';
 import { kmsError } from './errors.js';
 import type { KeyAuthorizer } from './key-access.js';
-import type { KeyDirectory, KmsAlias, KmsKey } from './keys.js';
+import type { KeyDirectory, KeyVersion, KmsAlias, KmsKey } from './keys.js';
 import { awsManagedPolicy, defaultKeyPolicy, type ManagedKeyService } from './policies.js';
 
 /** Who calls KMS, and through which service (kms:ViaService) when SQS calls on their behalf. */
@@ -215,15 +215,23 @@ export class KmsService {
       // material is derived from the root key and the schedule, so they all make the same version
       // and no write can lose material another node already sealed data keys under.
       const scheduled = key.rotation.nextRotationAt;
-      this.addVersion(key, false, derivedKeyMaterial(this.rootKey, `${key.arn}#rotation#${scheduled}`));
+      const version = this.newVersion(key, false, derivedKeyMaterial(this.rootKey, `${key.arn}#rotation#${scheduled}`));
+      key.versions.push(version);
       key.rotation.nextRotationAt = now + key.rotation.periodDays * DAY;
-      this.trackKeyWrite(this.keys.saveKey(key));
+      this.trackKeyWrite(this.keys.claimVersion(key, version).then(() => this.keys.saveKey(key)));
     }
   }
 
-  private addVersion(key: KmsKey, onDemand: boolean, material: Buffer = newKeyMaterial()): void {
-    const version = key.versions[key.versions.length - 1].version + 1;
-    key.versions.push({ version, sealed: sealMaterial(this.rootKey, material, key.arn, version), createdAt: this.clock.now(), onDemand });
+  /**
+   * The next version of a key's material. Scheduled rotations take even numbers and on-demand ones
+   * odd numbers, so the two kinds can never pick the same number on two nodes at once: a scheduled
+   * version is used before it is stored (it is made inside an encryption), and two nodes make the
+   * same one; on-demand versions are claimed in the store before use.
+   */
+  private newVersion(key: KmsKey, onDemand: boolean, material: Buffer): KeyVersion {
+    const newest = key.versions[key.versions.length - 1].version;
+    const version = newest + ((newest % 2 === 0) === onDemand ? 1 : 2);
+    return { version, sealed: sealMaterial(this.rootKey, material, key.arn, version), createdAt: this.clock.now(), onDemand };
   }
 
   private trackKeyWrite(write: Promise<unknown>): void {
@@ -487,8 +495,12 @@ export class KmsService {
     this.authorize(ctx, 'RotateKeyOnDemand', key);
     this.managedGuard(key, 'RotateKeyOnDemand');
     this.usable(key);
-    this.addVersion(key, true);
-    await this.keys.saveKey(key);
+    const material = newKeyMaterial();
+    // Another node rotating at the same moment may take the number first: then take the next.
+    // (The key in memory may be replaced meanwhile by another node's write: use the current one.)
+    const current = () => this.keys.keys.get(key.keyId) ?? key;
+    while (!(await this.keys.claimVersion(current(), this.newVersion(current(), true, material))));
+    await this.keys.saveKey(current());
     return { keyId: key.keyId };
   }
 
@@ -523,6 +535,18 @@ export class KmsService {
     return { key, plaintext };
   }
 
+  /**
+   * When a blob names a version of a known key that this node has not read yet (another node
+   * rotated the key moments ago, ahead of the change feed), reads it from the store; otherwise
+   * undefined, at no cost. Run before the decryption, so the call is metered once.
+   */
+  learnVersionOf(blob: Buffer | undefined): Promise<unknown> | undefined {
+    const named = blob && blobKey(blob);
+    const key = named ? this.keys.keys.get(named.keyId) : undefined;
+    if (!named || !key || key.versions.some((v) => v.version === named.version)) return undefined;
+    return this.keys.fetchVersion(key.keyId, named.version);
+  }
+
   async encrypt(ctx: KmsContext, input: { keyId: string; plaintext: Buffer; encryptionContext?: Record<string, string> }) {
     return this.metered(ctx, 'Encrypt', input.encryptionContext, (record) => {
       if (!input.plaintext || input.plaintext.length === 0 || input.plaintext.length > 4096) {
@@ -535,6 +559,7 @@ export class KmsService {
   }
 
   async decrypt(ctx: KmsContext, input: { ciphertextBlob: Buffer; encryptionContext?: Record<string, string>; keyId?: string }) {
+    await this.learnVersionOf(input.ciphertextBlob);
     return this.metered(ctx, 'Decrypt', input.encryptionContext, (record) => {
       const named = input.ciphertextBlob ? blobKey(input.ciphertextBlob) : undefined;
       if (named) record.keyArn = this.keys.keys.get(named.keyId)?.arn;
@@ -544,6 +569,7 @@ export class KmsService {
   }
 
   async reEncrypt(ctx: KmsContext, input: { ciphertextBlob: Buffer; sourceEncryptionContext?: Record<string, string>; sourceKeyId?: string; destinationKeyId: string; destinationEncryptionContext?: Record<string, string> }) {
+    await this.learnVersionOf(input.ciphertextBlob);
     return this.metered(ctx, 'ReEncrypt', input.destinationEncryptionContext, (record) => {
       const source = this.decryptWith(ctx, input.ciphertextBlob, input.sourceEncryptionContext, input.sourceKeyId, 'ReEncryptFrom');
       const destination = this.encryptWith(ctx, input.destinationKeyId, source.plaintext, input.destinationEncryptionContext, 'ReEncryptTo');

@@ -3,7 +3,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IdentityStore } from '../../storage/ports.js';
 import { ROOT_KEY_CHECK, sealMaterial, unsealMaterial } from './crypto.js';
-import type { KmsKey } from './keys.js';
+import { KEY_VERSION_KIND, type KeyVersion, type KmsKey } from './keys.js';
 
 const OWNED_ARN = 'arn:sealq:sqs-owned-key';
 
@@ -19,7 +19,7 @@ export async function resealUnderNewRootKey(
   onProgress: (done: number, total: number) => void = () => undefined,
 ): Promise<Buffer> {
   const newRoot = randomBytes(32);
-  const sealedKinds = new Set(['kms-key', 'kms-owned-key', 'key', 'session', 'sns-signing', ROOT_KEY_CHECK.kind]);
+  const sealedKinds = new Set(['kms-key', 'kms-owned-key', 'key', 'session', 'sns-signing', KEY_VERSION_KIND, ROOT_KEY_CHECK.kind]);
   const entities = (await store.listEntities()).filter((e) => sealedKinds.has(e.kind));
   const reseal = (sealed: string, aad: string) => sealMaterial(newRoot, unsealMaterial(oldRoot, sealed, aad, 1), aad, 1);
   let done = 0;
@@ -36,6 +36,10 @@ export async function resealUnderNewRootKey(
     } else if (e.kind === 'kms-owned-key') {
       const material = unsealMaterial(oldRoot, e.value as string, OWNED_ARN, 1);
       await store.putEntity({ ...e, value: sealMaterial(newRoot, material, OWNED_ARN, 1) });
+    } else if (e.kind === KEY_VERSION_KIND) {
+      const v = e.value as KeyVersion & { keyArn: string };
+      const material = unsealMaterial(oldRoot, v.sealed, v.keyArn, v.version);
+      await store.putEntity({ ...e, value: { ...v, sealed: sealMaterial(newRoot, material, v.keyArn, v.version) } });
     } else {
       const key = e.value as KmsKey;
       const versions = key.versions.map((v) => ({

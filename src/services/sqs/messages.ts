@@ -275,6 +275,8 @@ export class MessageOperations {
     }
     let bodies: string[];
     try {
+      const learning = this.encryption.learnKeyVersions(ctx, result.messages);
+      if (learning) await learning;
       bodies = result.messages.map((m) =>
         m.envelope ? this.encryption.open(ctx, queue, m.envelope, m.messageId, m.bodyCiphertext!) : m.body,
       );

@@ -132,6 +132,27 @@ export class MessageEncryption {
     return entry;
   }
 
+  /**
+   * Before opening: reads any KMS key version that envelopes not in this requester's cache name
+   * and this node has not seen yet (a rotation on another node moments ago). Undefined, and no
+   * await, in the usual case.
+   */
+  learnKeyVersions(ctx: RequestContext, messages: ReadonlyArray<{ envelope: string | null }>): Promise<unknown> | undefined {
+    if (!this.kms) return undefined;
+    const requester = ctx.principal?.requesterId ?? 'anonymous';
+    const now = this.clock.now();
+    let reads: Array<Promise<unknown>> | undefined;
+    for (const { envelope: text } of messages) {
+      if (!text) continue;
+      const cached = this.decryptKeys.get(text)?.get(requester);
+      if (cached && cached.expiresAt > now) continue;
+      const envelope = decodeEnvelope(text);
+      const read = envelope.keyArn === OWNED ? undefined : this.kms.learnVersionOf(envelope.dataKey);
+      if (read) (reads ??= []).push(read);
+    }
+    return reads && Promise.all(reads);
+  }
+
   /** Opens a stored body (its envelope as stored) for a receive by this requester. */
   open(ctx: RequestContext, queue: Queue, envelopeText: string, messageId: string, ciphertext: Buffer): string {
     // The data key is looked up (and KMS called, as this requester) whether or not AES runs.
