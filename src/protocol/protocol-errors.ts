@@ -16,6 +16,8 @@ export const protocolErrorSpecs = {
   MalformedInput: spec('MalformedInput', 'MalformedInput', 400),
   MissingParameter: spec('MissingRequiredParameterException', 'MissingParameter', 400),
   InvalidParameterValue: spec('InvalidParameterValueException', 'InvalidParameterValue', 400),
+  // AWS: a JSON null inside a list or map is refused by the framework, before the service.
+  NullCollectionMember: spec('com.amazon.coral.service#InvalidParameterValueException', 'InvalidParameterValue', 400),
   RequestEntityTooLarge: spec('RequestEntityTooLarge', 'RequestEntityTooLarge', 413),
   MissingAuthenticationToken: spec('MissingAuthenticationTokenException', 'MissingAuthenticationToken', 403),
   IncompleteSignature: spec('IncompleteSignatureException', 'IncompleteSignature', 400),
@@ -35,6 +37,7 @@ export const protocolErrors = {
   malformedInput: (message: string) => make('MalformedInput', message),
   missingParameter: (name: string) => make('MissingParameter', `The request must contain the parameter ${name}.`),
   invalidParameterValue: (message: string) => make('InvalidParameterValue', message),
+  nullCollectionMember: (member: 'member' | 'value') => make('NullCollectionMember', `the parameter '${member}' may not be null`),
   requestEntityTooLarge: (limit: number) =>
     make('RequestEntityTooLarge', `Request body is larger than the limit of ${limit} bytes.`),
   missingAuthenticationToken: () => make('MissingAuthenticationToken', 'Request is missing Authentication Token'),

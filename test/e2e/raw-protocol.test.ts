@@ -82,6 +82,24 @@ describe('AWS JSON 1.0 on the wire', () => {
     });
   });
 
+  it('answers a null inside a list or map with a 400 InvalidParameterValueException, not a 500', async () => {
+    const calls: Array<[string, Record<string, unknown>, string]> = [
+      ['SendMessageBatch', { QueueUrl: queueUrl, Entries: [null] }, 'member'],
+      ['DeleteMessageBatch', { QueueUrl: queueUrl, Entries: [null] }, 'member'],
+      ['ChangeMessageVisibilityBatch', { QueueUrl: queueUrl, Entries: [null] }, 'member'],
+      ['ReceiveMessage', { QueueUrl: queueUrl, MessageAttributeNames: [null] }, 'member'],
+      ['TagQueue', { QueueUrl: queueUrl, Tags: { team: null } }, 'value'],
+    ];
+    for (const [action, input, member] of calls) {
+      const res = await jsonCall(server.url, action, input);
+      expect(res.status, action).toBe(400);
+      expect(await res.json(), action).toEqual({
+        __type: 'com.amazon.coral.service#InvalidParameterValueException',
+        message: `the parameter '${member}' may not be null`,
+      });
+    }
+  });
+
   it('answers an unknown X-Amz-Target with a bare UnknownOperationException', async () => {
     for (const target of ['AmazonSQS.FlyAway', 'SomethingElse.ListQueues']) {
       const res = await fetch(server.url, {

@@ -68,11 +68,18 @@ function check(shape: Shape, value: unknown, path: string): void {
     }
     case 'list':
       if (!Array.isArray(value)) throw mismatch(value, shape);
-      for (const item of value) check(shape.member, item, path);
+      for (const item of value) {
+        if (item === null) throw protocolErrors.nullCollectionMember('member');
+        check(shape.member, item, path);
+      }
       return;
     case 'map':
       if (typeof value !== 'object' || Array.isArray(value)) throw mismatch(value, shape);
-      for (const key in value as Record<string, unknown>) check(shape.value, (value as Record<string, unknown>)[key], path);
+      for (const key in value as Record<string, unknown>) {
+        const item = (value as Record<string, unknown>)[key];
+        if (item === null) throw protocolErrors.nullCollectionMember('value');
+        check(shape.value, item, path);
+      }
       return;
     case 'string':
       if (typeof value !== 'string') throw mismatch(value, shape);

@@ -35,6 +35,30 @@ describe('AWS JSON 1.0 decoding', () => {
   it('answers MissingParameter for a missing required member', () => {
     expect(codeOf(() => decodeJsonInput(Buffer.from('{}'), receive))).toBe('MissingRequiredParameterException');
   });
+
+  it('refuses a null inside a list or a map (InvalidParameterValue), and takes a null member as absent', () => {
+    const batch = sqsModel.operations.DeleteMessageBatch.input;
+    const tag = sqsModel.operations.TagQueue.input;
+    const errorOf = (body: string, shape = receive) => {
+      try {
+        decodeJsonInput(Buffer.from(body), shape);
+      } catch (error) {
+        return { type: (error as AwsError).spec.shape, code: (error as AwsError).spec.queryCode, message: (error as AwsError).message };
+      }
+      return 'no error';
+    };
+    expect(errorOf('{"QueueUrl":"u","Entries":[null]}', batch)).toEqual({
+      type: 'com.amazon.coral.service#InvalidParameterValueException',
+      code: 'InvalidParameterValue',
+      message: "the parameter 'member' may not be null",
+    });
+    expect(errorOf('{"QueueUrl":"u","MessageAttributeNames":["a",null]}')).toMatchObject({ message: "the parameter 'member' may not be null" });
+    expect(errorOf('{"QueueUrl":"u","Tags":{"a":null}}', tag)).toMatchObject({
+      type: 'com.amazon.coral.service#InvalidParameterValueException',
+      message: "the parameter 'value' may not be null",
+    });
+    expect(decodeJsonInput(Buffer.from('{"QueueUrl":"u","MaxNumberOfMessages":null}'), receive)).toEqual({ QueueUrl: 'u', MaxNumberOfMessages: null });
+  });
 });
 
 describe('AWS JSON 1.0 errors', () => {

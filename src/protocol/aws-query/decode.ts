@@ -59,7 +59,11 @@ function read(shape: Shape, node: Node, path: string, label: string): unknown {
       return readStructure(shape, node, `${path}.`);
     case 'list': {
       const container = shape.flattened ? node : node.children?.get(shape.memberName);
-      return indexed(container, path).map(([i, item]) => read(shape.member, item, `${path}.${i}`, label));
+      const items = indexed(container, path).map(([i, item]) => read(shape.member, item, `${path}.${i}`, label));
+      // A bare value where a structure belongs (`Entry.1=x`) names no member: it is ignored, and a
+      // list of nothing else is as if absent.
+      const present = items.filter((item) => item !== undefined);
+      return present.length === 0 && items.length > 0 ? undefined : present;
     }
     case 'map': {
       const out: Record<string, unknown> = {};

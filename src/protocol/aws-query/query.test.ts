@@ -59,6 +59,18 @@ describe('AWS Query decoding', () => {
   });
 });
 
+describe('AWS Query decoding of bare values where a structure belongs', () => {
+  it('ignores `Entry.N=x` without members: alone it is as if the list were absent, beside real entries it is dropped', () => {
+    expect(() => decode('DeleteMessageBatch', 'QueueUrl=u&DeleteMessageBatchRequestEntry.1=x')).toThrowError(
+      /parameter DeleteMessageBatchRequestEntry\./,
+    );
+    expect(decode('SendMessageBatch', 'QueueUrl=u&SendMessageBatchRequestEntry.1=x&SendMessageBatchRequestEntry.2.Id=a&SendMessageBatchRequestEntry.2.MessageBody=b')).toEqual({
+      QueueUrl: 'u',
+      Entries: [{ Id: 'a', MessageBody: 'b' }],
+    });
+  });
+});
+
 describe('AWS Query encoding', () => {
   it('wraps results and writes flattened lists and maps', () => {
     const { body } = encodeQueryResult(
