@@ -23,17 +23,24 @@ export interface CachedMessage {
 export class ContentCache {
   private readonly entries = new Map<number, CachedMessage>();
   private bytes = 0;
+  /**
+   * No entry has a lower sequence than this. Sequences are handed out in increasing order, so the
+   * oldest entry is the first present at or above it. (Not the Map's first key: V8 keeps deleted
+   * slots until it rehashes, and finding the first live key after many deletions at the front
+   * scans them all, about 11 µs per eviction with 20,000 entries here, on every send once full.)
+   */
+  private lowest = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   put(seq: number, message: NewMessage): void {
     if (this.maxBytes <= 0) return;
+    if (this.entries.size === 0 || seq < this.lowest) this.lowest = seq;
     this.entries.set(seq, { content: message, receiveCount: 0, firstReceivedAt: null });
     this.bytes += sizeOf(message);
-    while (this.bytes > this.maxBytes) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.delete(oldest.value);
+    while (this.bytes > this.maxBytes && this.entries.size > 0) {
+      while (!this.entries.has(this.lowest)) this.lowest++;
+      this.delete(this.lowest);
     }
   }
 
