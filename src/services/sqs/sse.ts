@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { fillIv } from '../../shared/ids.js';
 import { AwsError } from '../../shared/aws-error.js';
 import type { Clock } from '../../shared/clock.js';
+import { OldestFirst } from '../../shared/oldest-first.js';
 import { rootPrincipal } from '../iam/identity-directory.js';
 import type { KmsContext, KmsService } from '../kms/kms-service.js';
 import { sqsErrors } from './errors.js';
@@ -57,6 +58,7 @@ export class MessageEncryption {
    * out, so a deep backlog never keeps plaintext around.
    */
   private readonly sealedBodies = new Map<Buffer, string>();
+  private readonly sealedOrder = new OldestFirst<Buffer>((sealed) => this.sealedBodies.has(sealed));
   private sealedChars = 0;
 
   constructor(
@@ -201,12 +203,13 @@ export class MessageEncryption {
 
   private rememberSealed(sealed: Buffer, body: string): void {
     this.sealedBodies.set(sealed, body);
+    this.sealedOrder.add(sealed, this.sealedBodies.size);
     this.sealedChars += body.length;
     while (this.sealedChars > SEALED_CHARS_HELD) {
-      const oldest = this.sealedBodies.entries().next();
-      if (oldest.done) break;
-      this.sealedBodies.delete(oldest.value[0]);
-      this.sealedChars -= oldest.value[1].length;
+      const oldest = this.sealedOrder.takeOldest();
+      if (oldest === undefined) break;
+      this.sealedChars -= this.sealedBodies.get(oldest)!.length;
+      this.sealedBodies.delete(oldest);
     }
   }
 
