@@ -284,13 +284,14 @@ async function fillQueue(o, queueUrl, stats, sampler, log) {
 
 /**
  * GetQueueAttributes for the three counts. With `anyState`, `expected` is compared with
- * visible + in flight + delayed. A mismatch is read again a few times, in case the server
- * counts asynchronously.
+ * visible + in flight + delayed. A mismatch is read again every 500 ms for up to 7 s: the counts
+ * are approximate, and a server may reuse a deep queue's count for a few seconds (sealq on
+ * SQLite does, for up to 5 s).
  */
 async function queueCount(client, agent, queueUrl, expected, anyState = false) {
   const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'];
   let out;
-  for (let attempt = 1; attempt <= 4; attempt++) {
+  for (let attempt = 1; attempt <= 15; attempt++) {
     if (attempt > 1) await sleep(500);
     const t0 = performance.now();
     const r = await client.call(agent, 'GetQueueAttributes', JSON.stringify({ QueueUrl: queueUrl, AttributeNames: names }), 120_000);

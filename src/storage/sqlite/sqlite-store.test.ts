@@ -247,3 +247,29 @@ describe('sqlite: envelopes stored once and referred to by id', () => {
       expect(messages.map((m) => m.envelope)).toEqual([ENVELOPE_A]);
     }));
 });
+
+describe('sqlite: Approximate* counts of deep queues', () => {
+  it('reuses a deep queue’s recent count for a while, counts shallow queues exactly, and counts afresh after a purge', async () => {
+    const store = new SqliteStore({ dataDir: ':memory:', approximateCountsFrom: 3 });
+    try {
+      const deep = await createQueue(store);
+      const shallow = (await store.createQueue({ accountId: '000000000000', name: 'shallow', fifo: false, attributes: {}, tags: {}, now: T0 })).queue;
+      await store.insertMessages(deep.id, [message(1), message(2), message(3)], T0);
+      await store.insertMessages(shallow.id, [message(11)], T0);
+      expect(await store.countMessages(deep.id, T0)).toEqual({ visible: 3, inFlight: 0, delayed: 0 });
+
+      await store.insertMessages(deep.id, [message(4)], T0);
+      await store.insertMessages(shallow.id, [message(12)], T0);
+      // 3 messages at a threshold of 3: the count may be reused for 1 s.
+      expect(await store.countMessages(deep.id, T0 + 999)).toEqual({ visible: 3, inFlight: 0, delayed: 0 });
+      expect(await store.countMessages(shallow.id, T0 + 999)).toEqual({ visible: 2, inFlight: 0, delayed: 0 });
+      expect(await store.countMessages(deep.id, T0 + 1000)).toEqual({ visible: 4, inFlight: 0, delayed: 0 });
+
+      await store.insertMessages(deep.id, [message(5)], T0);
+      await store.purgeMessages(deep.id, T0 + 1000);
+      expect(await store.countMessages(deep.id, T0 + 1001)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -38,7 +38,17 @@ export interface SqliteOptions {
    * commit).
    */
   durability?: 'process' | 'power';
+  /**
+   * Queues holding at least this many messages (default 100,000) reuse a recent count for their
+   * Approximate* attributes, for up to 1 s per this many messages (at most 5 s): counting is a scan
+   * that blocks the event loop, about 60 ms at a million messages here. Shallower queues are
+   * counted exactly on every call.
+   */
+  approximateCountsFrom?: number;
 }
+
+/** How long a deep queue's count may be reused, at most. */
+const COUNT_REUSE_MAX_MS = 5000;
 
 interface QueueRow {
   id: number;
@@ -115,6 +125,9 @@ export class SqliteStore implements SqsStore {
   private readonly group: GroupCommit;
   private readonly s;
   private readonly cache: ContentCache;
+  /** Recent counts of deep queues, by queue id (see `approximateCountsFrom`). */
+  private readonly counts = new Map<number, { now: number; reuseMs: number; counts: MessageCounts }>();
+  private readonly approximateCountsFrom: number;
   /** Message ids are allocated here; the highest handed out is recorded at each commit. */
   private nextId = 1;
   private recordedId = 0;
@@ -175,6 +188,7 @@ export class SqliteStore implements SqsStore {
     const orphaned = this.s.orphanQueueIds.all().map((r) => r.queue_id);
     if (orphaned.length > 0) this.dropOrphans(orphaned);
     this.cache = new ContentCache(options.contentCacheBytes ?? 16 * 1024 * 1024);
+    this.approximateCountsFrom = options.approximateCountsFrom ?? 100_000;
   }
 
   private prepareStatements() {
@@ -373,6 +387,7 @@ export class SqliteStore implements SqsStore {
       return this.s.deleteQueueMessages.run(id).changes === CHUNK;
     });
     this.cache.clear();
+    this.counts.delete(id);
     if (more) this.dropOrphans([id]);
   }
 
@@ -622,17 +637,29 @@ export class SqliteStore implements SqsStore {
   /** Deletes in chunks, a commit each, so a large purge never holds up other requests for long. */
   async purgeMessages(queueId: number, sentAtOrBefore: number): Promise<number> {
     let total = 0;
+    this.counts.delete(queueId);
     for (;;) {
       const deleted = await this.group.write(() => this.s.purge.run(queueId, sentAtOrBefore).changes);
       total += deleted;
-      if (deleted < CHUNK) return total;
+      if (deleted < CHUNK) {
+        this.counts.delete(queueId);
+        return total;
+      }
     }
   }
 
   async countMessages(queueId: number, now: number): Promise<MessageCounts> {
+    const recent = this.counts.get(queueId);
+    if (recent && now >= recent.now && now - recent.now < recent.reuseMs) return { ...recent.counts };
     const visible = this.s.countVisible.get(queueId, now)!.n;
     const hidden = this.s.countHidden.get(queueId, now)!;
-    return { visible, inFlight: hidden.in_flight ?? 0, delayed: hidden.delayed ?? 0 };
+    const counts = { visible, inFlight: hidden.in_flight ?? 0, delayed: hidden.delayed ?? 0 };
+    const total = counts.visible + counts.inFlight + counts.delayed;
+    if (total >= this.approximateCountsFrom) {
+      const reuseMs = Math.min(COUNT_REUSE_MAX_MS, (1000 * total) / this.approximateCountsFrom);
+      this.counts.set(queueId, { now, reuseMs, counts: { ...counts } });
+    } else this.counts.delete(queueId);
+    return counts;
   }
 
   async nextVisibleAt(queueId: number, now: number): Promise<number | undefined> {
@@ -694,6 +721,7 @@ export class SqliteStore implements SqsStore {
 
   async reset(): Promise<void> {
     this.cache.clear();
+    this.counts.clear();
     return this.group.write(() => {
       this.envelopes.forget();
       for (const table of ['sqs_messages', 'sqs_envelopes', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'sqs_leases', 'iam_entities']) {
