@@ -273,3 +273,26 @@ describe('sqlite: Approximate* counts of deep queues', () => {
     }
   });
 });
+
+describe('sqlite: the retention sweep', () => {
+  it('finds a queue’s messages sent before a cutoff from the visibility index alone, without reading message rows', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
+    const store = new SqliteStore({ dataDir });
+    try {
+      await createQueue(store);
+      const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
+      try {
+        // The purge statement's search (sqlite-store.ts, `purge`), as SQLite plans it.
+        const plan = db
+          .prepare('EXPLAIN QUERY PLAN SELECT id FROM sqs_messages WHERE queue_id = ? AND sent_at <= ? LIMIT 1000')
+          .all(1, T0) as Array<{ detail: string }>;
+        expect(plan.map((step) => step.detail)).toEqual(['SEARCH sqs_messages USING COVERING INDEX sqs_messages_by_visibility (queue_id=?)']);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

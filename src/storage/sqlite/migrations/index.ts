@@ -2,6 +2,7 @@ import { sql as init } from './0001-init.js';
 import { sql as sse } from './0002-sse.js';
 import { sql as leases } from './0003-leases.js';
 import { sql as envelopes } from './0004-envelopes.js';
+import { sql as retentionIndex } from './0005-retention-index.js';
 
 /** Numbered migrations, applied in order, each in its own transaction with its version recorded. */
 export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
@@ -9,4 +10,5 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 2, name: 'sse', sql: sse },
   { version: 3, name: 'leases', sql: leases },
   { version: 4, name: 'envelopes', sql: envelopes },
+  { version: 5, name: 'retention-index', sql: retentionIndex },
 ];
