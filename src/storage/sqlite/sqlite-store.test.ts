@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract, messageFixture } from '../contract/store-contract.js';
 import type { NewMessage, ReceiveRequest } from '../ports.js';
-import { SqliteStore } from './sqlite-store.js';
+import { deepQueueSql, SqliteStore } from './sqlite-store.js';
 
 /** Closes every store a test opened (closing twice is harmless) and removes its directory. */
 async function closeAll(stores: SqliteStore[]): Promise<void> {
@@ -274,6 +274,26 @@ describe('sqlite: Approximate* counts of deep queues', () => {
   });
 });
 
+describe('sqlite: a message move task', () => {
+  it('takes the next messages of a source queue in index order, without sorting the queue', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
+    const store = new SqliteStore({ dataDir });
+    try {
+      await createQueue(store);
+      const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
+      try {
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${deepQueueSql.movableMessages}`).all(1, T0, 0, 10) as Array<{ detail: string }>;
+        expect(plan.map((step) => step.detail)).toEqual(['SEARCH sqs_messages USING INDEX sqs_messages_by_visibility (queue_id=? AND visible_at<?)']);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('sqlite: the retention sweep', () => {
   it('finds a queue’s messages sent before a cutoff from the visibility index alone, without reading message rows', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
@@ -282,11 +302,10 @@ describe('sqlite: the retention sweep', () => {
       await createQueue(store);
       const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
       try {
-        // The purge statement's search (sqlite-store.ts, `purge`), as SQLite plans it.
-        const plan = db
-          .prepare('EXPLAIN QUERY PLAN SELECT id FROM sqs_messages WHERE queue_id = ? AND sent_at <= ? LIMIT 1000')
-          .all(1, T0) as Array<{ detail: string }>;
-        expect(plan.map((step) => step.detail)).toEqual(['SEARCH sqs_messages USING COVERING INDEX sqs_messages_by_visibility (queue_id=?)']);
+        const plan = db.prepare(`EXPLAIN QUERY PLAN ${deepQueueSql.purge}`).all(1, T0) as Array<{ detail: string }>;
+        // The outer DELETE goes by row id; the search for what to delete reads the index only.
+        expect(plan.map((step) => step.detail)).toContain('SEARCH sqs_messages USING COVERING INDEX sqs_messages_by_visibility (queue_id=?)');
+        expect(plan.map((step) => step.detail).join('\n')).not.toMatch(/TEMP B-TREE|SCAN sqs_messages/);
       } finally {
         db.close();
       }
