@@ -294,6 +294,53 @@ describe('sqlite: a message move task', () => {
   });
 });
 
+describe('sqlite: browsing a queue in send order', () => {
+  it('reads row ids upward from a bound, without sorting the queue', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
+    const store = new SqliteStore({ dataDir });
+    try {
+      await createQueue(store);
+      const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
+      try {
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${deepQueueSql.peek}`).all(1, 1, 10) as Array<{ detail: string }>).map((step) => step.detail);
+        expect(plan).toEqual(['SEARCH sqs_messages USING INTEGER PRIMARY KEY (rowid>?)']);
+        const lowest = (db.prepare(`EXPLAIN QUERY PLAN ${deepQueueSql.lowestId}`).all(1) as Array<{ detail: string }>).map((step) => step.detail);
+        expect(lowest.join('\n')).toMatch(/COVERING INDEX/);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('still finds a message moved in from another queue with a lower id, and messages sent after the queue was empty', async () => {
+    const store = new SqliteStore({ dataDir: ':memory:' });
+    try {
+      const source = await createQueue(store);
+      const dlq = (await store.createQueue({ accountId: '000000000000', name: 'dlq', fifo: false, attributes: {}, tags: {}, now: T0 })).queue;
+      await store.insertMessages(source.id, [message(1, { body: 'old, in the source' })], T0);
+      await store.insertMessages(dlq.id, [message(2, { body: 'dead-lettered later' })], T0);
+      expect((await store.peekMessages(dlq.id, 10)).map((m) => m.body)).toEqual(['dead-lettered later']);
+
+      // The source's message is received once too often: it moves to the DLQ with its lower id.
+      await store.receiveMessages(source.id, { ...receiveAt(T0), visibleUntil: T0 });
+      await store.receiveMessages(source.id, { ...receiveAt(T0), redrive: { maxReceiveCount: 1, targetQueueId: dlq.id, sourceArn: 'arn:aws:sqs:us-east-1:000000000000:q' } });
+      expect((await store.peekMessages(dlq.id, 10)).map((m) => m.body)).toEqual(['old, in the source', 'dead-lettered later']);
+
+      // Emptied, then sent to again.
+      expect(await store.purgeMessages(dlq.id, T0)).toBe(2);
+      expect(await store.peekMessages(dlq.id, 10)).toEqual([]);
+      await store.insertMessages(dlq.id, [message(3, { body: 'after the purge' })], T0);
+      expect((await store.peekMessages(dlq.id, 10)).map((m) => m.body)).toEqual(['after the purge']);
+      expect(await store.peekMessages(dlq.id, 0)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('sqlite: the retention sweep', () => {
   it('finds a queue’s messages sent before a cutoff from the visibility index alone, without reading message rows', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));

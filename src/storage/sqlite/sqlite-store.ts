@@ -114,6 +114,11 @@ export const deepQueueSql = {
   // each 100 ms tick, seconds at a million.
   movableMessages: `SELECT ${STATE_COLUMNS} FROM sqs_messages
          WHERE queue_id = ? AND visible_at <= ? AND sent_at > ? ORDER BY visible_at, sent_at LIMIT ?`,
+  // A browse, in send order: row ids upward from a bound below every message of the queue. With
+  // the queue's own index SQLite would sort all of its messages to return the first few.
+  peek: `SELECT ${STATE_COLUMNS} FROM sqs_messages WHERE id >= ? AND +queue_id = ? ORDER BY id LIMIT ?`,
+  /** The queue's lowest row id: a scan of its index entries, once per queue and process. */
+  lowestId: 'SELECT min(id) AS id FROM sqs_messages WHERE queue_id = ?',
 };
 /** How often envelopes no message refers to any more are deleted. */
 const ENVELOPE_SWEEP_MS = 60 * 60 * 1000;
@@ -143,6 +148,11 @@ export class SqliteStore implements SqsStore {
   /** Recent counts of deep queues, by queue id (see `approximateCountsFrom`). */
   private readonly counts = new Map<number, { now: number; reuseMs: number; counts: MessageCounts }>();
   private readonly approximateCountsFrom: number;
+  /**
+   * Per queue, a row id no message of the queue is below, for browsing in send order. New messages
+   * only get higher ids; a message moved in from another queue may lower it (see `movedInto`).
+   */
+  private readonly lowestIds = new Map<number, number>();
   /** Message ids are allocated here; the highest handed out is recorded at each commit. */
   private nextId = 1;
   private recordedId = 0;
@@ -187,6 +197,8 @@ export class SqliteStore implements SqsStore {
       this.cache.clear();
       this.recordedId = 0;
       this.envelopes.forget();
+      // A browse may have seen the undone work (it shares the connection): find bounds afresh.
+      this.lowestIds.clear();
     });
     this.envelopeSweep = setInterval(() => {
       this.sweepEnvelopes().catch(() => undefined);
@@ -307,7 +319,8 @@ export class SqliteStore implements SqsStore {
            WHERE sqs_leases.holder = excluded.holder OR sqs_leases.expires_at <= @now
          RETURNING holder`,
       ),
-      peek: db.prepare<[number, number], StateRow>(`SELECT ${STATE_COLUMNS} FROM sqs_messages WHERE queue_id = ? ORDER BY id LIMIT ?`),
+      peek: db.prepare<[number, number, number], StateRow>(deepQueueSql.peek),
+      lowestId: db.prepare<[number], { id: number | null }>(deepQueueSql.lowestId),
       nextVisible: db.prepare<[number, number], { t: number | null }>(
         'SELECT min(visible_at) AS t FROM sqs_messages WHERE queue_id = ? AND visible_at > ?',
       ),
@@ -397,6 +410,7 @@ export class SqliteStore implements SqsStore {
     });
     this.cache.clear();
     this.counts.delete(id);
+    this.lowestIds.delete(id);
     if (more) this.dropOrphans([id]);
   }
 
@@ -474,6 +488,7 @@ export class SqliteStore implements SqsStore {
       for (const row of candidates) {
         if (redrive && row.receive_count >= redrive.maxReceiveCount) {
           this.s.moveToQueue.run(redrive.targetQueueId, request.now, redrive.sourceArn, row.id);
+          this.movedInto(redrive.targetQueueId, row.id);
           this.cache.delete(row.id);
           movedToDeadLetter++;
           continue;
@@ -676,9 +691,21 @@ export class SqliteStore implements SqsStore {
   }
 
   async peekMessages(queueId: number, limit: number): Promise<StoredMessage[]> {
-    return this.s.peek.all(queueId, Math.max(0, limit)).map((row) =>
+    let lowest = this.lowestIds.get(queueId);
+    if (lowest === undefined) lowest = this.s.lowestId.get(queueId)?.id ?? this.nextId;
+    if (limit <= 0) return [];
+    const rows = this.s.peek.all(lowest, queueId, limit);
+    // The first row found is the queue's lowest now: nothing of the queue lies between.
+    this.lowestIds.set(queueId, rows.length > 0 ? rows[0].id : Math.max(lowest, this.nextId));
+    return rows.map((row) =>
       this.storedMessage(row, { visibleAt: row.visible_at, receiveCount: row.receive_count, firstReceivedAt: row.first_received_at, receiptToken: null }),
     );
+  }
+
+  /** A message with this row id now belongs to the queue: the queue's browse bound may drop. */
+  private movedInto(queueId: number, id: number): void {
+    const lowest = this.lowestIds.get(queueId);
+    if (lowest !== undefined && id < lowest) this.lowestIds.set(queueId, id);
   }
 
   async createMoveTask(task: MoveTaskRecord): Promise<void> {
@@ -720,6 +747,7 @@ export class SqliteStore implements SqsStore {
           continue;
         }
         this.s.redriveToQueue.run(target, request.now, row.id);
+        this.movedInto(target, row.id);
         this.cache.delete(row.id);
         destinations.add(target);
         moved++;
@@ -731,6 +759,7 @@ export class SqliteStore implements SqsStore {
   async reset(): Promise<void> {
     this.cache.clear();
     this.counts.clear();
+    this.lowestIds.clear();
     return this.group.write(() => {
       this.envelopes.forget();
       for (const table of ['sqs_messages', 'sqs_envelopes', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'sqs_leases', 'iam_entities']) {
