@@ -362,3 +362,21 @@ describe('sqlite: the retention sweep', () => {
     }
   });
 });
+
+describe('sqlite: the deduplication sweep', () => {
+  it('removes every expired entry, more than one chunk of them, and keeps the live ones', async () => {
+    const store = new SqliteStore({ dataDir: ':memory:' });
+    try {
+      const queue = (await store.createQueue({ accountId: '000000000000', name: 'q.fifo', fifo: true, attributes: {}, tags: {}, now: T0 })).queue;
+      const batch = (from: number, count: number, expiresAt: number) =>
+        Array.from({ length: count }, (_, i) => message(from + i, { groupId: 'g', deduplicationId: `d${from + i}`, dedup: { key: `d${from + i}`, expiresAt } }));
+      for (let from = 0; from < 12_000; from += 1000) await store.insertMessages(queue.id, batch(from, 1000, T0 + 10), T0);
+      await store.insertMessages(queue.id, batch(20_000, 3, T0 + 1000), T0);
+      expect(await store.sweepDeduplication(T0 + 10)).toBe(12_000);
+      expect(await store.sweepDeduplication(T0 + 10)).toBe(0);
+      expect(await store.sweepDeduplication(T0 + 1000)).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+});

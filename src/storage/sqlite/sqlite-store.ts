@@ -264,7 +264,11 @@ export class SqliteStore implements SqsStore {
          ON CONFLICT (queue_id, dedup_key) DO UPDATE SET message_id = excluded.message_id,
            sequence_number = excluded.sequence_number, expires_at = excluded.expires_at`,
       ),
-      sweepDedup: db.prepare('DELETE FROM sqs_deduplication WHERE expires_at <= ?'),
+      // In chunks, each its own write: a busy FIFO queue expires a minute's sends at once.
+      sweepDedup: db.prepare(
+        `DELETE FROM sqs_deduplication WHERE (queue_id, dedup_key) IN
+           (SELECT queue_id, dedup_key FROM sqs_deduplication WHERE expires_at <= ? LIMIT ${CHUNK})`,
+      ),
       // Standard queues: oldest-visible first, straight off the (queue_id, visible_at) index, as
       // ids only: the receive state of recent messages is in the content cache, and SQLite answers
       // an id list far faster than it builds row objects.
@@ -820,7 +824,12 @@ export class SqliteStore implements SqsStore {
   }
 
   async sweepDeduplication(now: number): Promise<number> {
-    return this.group.write(() => this.s.sweepDedup.run(now).changes);
+    let total = 0;
+    for (;;) {
+      const deleted = await this.group.write(() => this.s.sweepDedup.run(now).changes);
+      total += deleted;
+      if (deleted < CHUNK) return total;
+    }
   }
 
   async close(): Promise<void> {
