@@ -234,6 +234,13 @@ export interface IdentityStore {
    * database may make at the same moment: all of them then use the one that won.
    */
   putEntityIfAbsent(entity: IdentityEntity): Promise<IdentityEntity>;
+  /**
+   * Reads the stored entity, applies `change` to its value and stores the result, all in one
+   * write that no other write to the entity can come between (on PostgreSQL, from any node).
+   * Returns what was stored, or undefined when no such entity is stored. For documents that
+   * several nodes may change at once, each in a different part.
+   */
+  updateEntity(kind: string, id: string, change: (value: unknown) => unknown): Promise<IdentityEntity | undefined>;
   deleteEntity(kind: string, id: string): Promise<void>;
 }
 

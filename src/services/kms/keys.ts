@@ -42,6 +42,11 @@ interface StoredKeyVersion extends KeyVersion {
   keyArn: string;
 }
 
+/** Adds a version to a key unless it has one of that number. */
+export function withVersion(key: KmsKey, version: KeyVersion): void {
+  key.versions = mergeVersions(key.versions, [version]);
+}
+
 /** The union of version lists by number; for a number in both, `preferred`'s entry (the newer read). */
 function mergeVersions(preferred: KeyVersion[], other: KeyVersion[]): KeyVersion[] {
   const byNumber = new Map<number, KeyVersion>();
@@ -127,6 +132,22 @@ export class KeyDirectory {
     const stored = await this.store.getEntity(KEY_VERSION_KIND, keyVersionId(keyId, version));
     if (stored) this.absorbVersion(stored.value as StoredKeyVersion);
     return stored !== undefined;
+  }
+
+  /**
+   * Changes a stored key: in memory at once, and in the stored document inside one write, so that
+   * nodes changing different parts of one key at the same moment keep each other's changes. A
+   * node that had not yet seen a revoked grant, a new policy or a disabled state cannot write the
+   * old one back. `change` must only set or remove what it is about; it runs on both copies.
+   */
+  async updateKey(key: KmsKey, change: (key: KmsKey) => void): Promise<void> {
+    change(key);
+    const stored = await this.store.updateEntity('kms-key', key.keyId, (value) => {
+      change(value as KmsKey);
+      return value;
+    });
+    if (stored) this.absorb(stored);
+    else await this.saveKey(key); // not stored yet (its first write is still on the way)
   }
 
   async saveKey(key: KmsKey): Promise<void> {

@@ -6,7 +6,7 @@ import type { Principal } from '../iam/entities.js';
 import { blobKey, decryptBlob, derivedKeyMaterial, encryptBlob, newKeyMaterial, sealMaterial, unsealMaterial } from './crypto.js';
 import { kmsError } from './errors.js';
 import type { KeyAuthorizer } from './key-access.js';
-import type { KeyDirectory, KeyVersion, KmsAlias, KmsKey } from './keys.js';
+import { withVersion, type KeyDirectory, type KeyVersion, type KmsAlias, type KmsKey } from './keys.js';
 import { awsManagedPolicy, defaultKeyPolicy, type ManagedKeyService } from './policies.js';
 
 /** Who calls KMS, and through which service (kms:ViaService) when SQS calls on their behalf. */
@@ -217,8 +217,16 @@ export class KmsService {
       const scheduled = key.rotation.nextRotationAt;
       const version = this.newVersion(key, false, derivedKeyMaterial(this.rootKey, `${key.arn}#rotation#${scheduled}`));
       key.versions.push(version);
-      key.rotation.nextRotationAt = now + key.rotation.periodDays * DAY;
-      this.trackKeyWrite(this.keys.claimVersion(key, version).then(() => this.keys.saveKey(key)));
+      const nextRotationAt = now + key.rotation.periodDays * DAY;
+      key.rotation.nextRotationAt = nextRotationAt;
+      this.trackKeyWrite(
+        this.keys.claimVersion(key, version).then(() =>
+          this.keys.updateKey(key, (k) => {
+            withVersion(k, version);
+            if (k.rotation.enabled && (k.rotation.nextRotationAt ?? 0) < nextRotationAt) k.rotation = { ...k.rotation, nextRotationAt };
+          }),
+        ),
+      );
     }
   }
 
@@ -380,8 +388,9 @@ export class KmsService {
     this.authorize(ctx, 'EnableKey', key);
     this.managedGuard(key, 'EnableKey');
     if (key.keyState === 'PendingDeletion') throw kmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-    key.keyState = 'Enabled';
-    await this.keys.saveKey(key);
+    await this.keys.updateKey(key, (k) => {
+      k.keyState = 'Enabled';
+    });
   }
 
   async disableKey(ctx: KmsContext, input: { keyId: string }) {
@@ -389,8 +398,9 @@ export class KmsService {
     this.authorize(ctx, 'DisableKey', key);
     this.managedGuard(key, 'DisableKey');
     if (key.keyState === 'PendingDeletion') throw kmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-    key.keyState = 'Disabled';
-    await this.keys.saveKey(key);
+    await this.keys.updateKey(key, (k) => {
+      k.keyState = 'Disabled';
+    });
   }
 
   async scheduleKeyDeletion(ctx: KmsContext, input: { keyId: string; pendingWindowInDays?: number }) {
@@ -402,11 +412,13 @@ export class KmsService {
       throw kmsError('ValidationException', `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30`);
     }
     if (key.keyState === 'PendingDeletion') throw kmsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
-    key.keyState = 'PendingDeletion';
-    key.pendingWindowInDays = days;
-    key.deletionDate = this.clock.now() + days * DAY;
-    await this.keys.saveKey(key);
-    return { keyId: key.arn, deletionDate: key.deletionDate, keyState: key.keyState, pendingWindowInDays: days };
+    const deletionDate = this.clock.now() + days * DAY;
+    await this.keys.updateKey(key, (k) => {
+      k.keyState = 'PendingDeletion';
+      k.pendingWindowInDays = days;
+      k.deletionDate = deletionDate;
+    });
+    return { keyId: key.arn, deletionDate, keyState: 'PendingDeletion', pendingWindowInDays: days };
   }
 
   async cancelKeyDeletion(ctx: KmsContext, input: { keyId: string }) {
@@ -414,10 +426,11 @@ export class KmsService {
     this.authorize(ctx, 'CancelKeyDeletion', key);
     if (key.keyState !== 'PendingDeletion') throw kmsError('KMSInvalidStateException', `${key.arn} is not pending deletion.`);
     // AWS: a key whose deletion is cancelled comes back disabled.
-    key.keyState = 'Disabled';
-    key.deletionDate = undefined;
-    key.pendingWindowInDays = undefined;
-    await this.keys.saveKey(key);
+    await this.keys.updateKey(key, (k) => {
+      k.keyState = 'Disabled';
+      delete k.deletionDate;
+      delete k.pendingWindowInDays;
+    });
     return { keyId: key.arn };
   }
 
@@ -438,17 +451,10 @@ export class KmsService {
     }
     if ((input.policyName ?? 'default') !== 'default') throw kmsError('NotFoundException', `No such policy exists`);
     this.checkPolicy(input.policy);
-    const previous = key.policy;
-    key.policy = input.policy;
-    if (!input.bypassPolicyLockoutSafetyCheck) {
-      try {
-        this.lockoutCheck(ctx, key, 'put');
-      } catch (error) {
-        key.policy = previous;
-        throw error;
-      }
-    }
-    await this.keys.saveKey(key);
+    if (!input.bypassPolicyLockoutSafetyCheck) this.lockoutCheck(ctx, { ...key, policy: input.policy }, 'put');
+    await this.keys.updateKey(key, (k) => {
+      k.policy = input.policy;
+    });
   }
 
   async listKeyPolicies(ctx: KmsContext, input: { keyId: string }) {
@@ -466,8 +472,10 @@ export class KmsService {
     this.usable(key);
     const days = input.rotationPeriodInDays ?? 365;
     if (!Number.isInteger(days) || days < 90 || days > 2560) throw kmsError('ValidationException', 'RotationPeriodInDays must be between 90 and 2560.');
-    key.rotation = { enabled: true, periodDays: days, nextRotationAt: this.clock.now() + days * DAY };
-    await this.keys.saveKey(key);
+    const rotation = { enabled: true, periodDays: days, nextRotationAt: this.clock.now() + days * DAY };
+    await this.keys.updateKey(key, (k) => {
+      k.rotation = { ...rotation };
+    });
   }
 
   async disableKeyRotation(ctx: KmsContext, input: { keyId: string }) {
@@ -475,8 +483,9 @@ export class KmsService {
     this.authorize(ctx, 'DisableKeyRotation', key);
     this.managedGuard(key, 'DisableKeyRotation');
     this.usable(key);
-    key.rotation = { enabled: false, periodDays: key.rotation.periodDays };
-    await this.keys.saveKey(key);
+    await this.keys.updateKey(key, (k) => {
+      k.rotation = { enabled: false, periodDays: k.rotation.periodDays };
+    });
   }
 
   async getKeyRotationStatus(ctx: KmsContext, input: { keyId: string }) {
@@ -499,8 +508,10 @@ export class KmsService {
     // Another node rotating at the same moment may take the number first: then take the next.
     // (The key in memory may be replaced meanwhile by another node's write: use the current one.)
     const current = () => this.keys.keys.get(key.keyId) ?? key;
-    while (!(await this.keys.claimVersion(current(), this.newVersion(current(), true, material))));
-    await this.keys.saveKey(current());
+    let version: KeyVersion;
+    do version = this.newVersion(current(), true, material);
+    while (!(await this.keys.claimVersion(current(), version)));
+    await this.keys.updateKey(current(), (k) => withVersion(k, version));
     return { keyId: key.keyId };
   }
 
@@ -681,7 +692,7 @@ export class KmsService {
     if (!input.operations?.length) throw kmsError('ValidationException', 'Operations must not be empty.');
     const grantId = randomBytes(32).toString('hex');
     const grantToken = randomBytes(48).toString('base64');
-    key.grants.push({
+    const grant: KmsKey['grants'][number] = {
       grantId,
       grantToken,
       granteePrincipal: input.granteePrincipal,
@@ -692,8 +703,10 @@ export class KmsService {
       name: input.name,
       issuingAccount: `arn:aws:iam::${ctx.principal.accountId}:root`,
       createdAt: this.clock.now(),
+    };
+    await this.keys.updateKey(key, (k) => {
+      k.grants = [...k.grants.filter((g) => g.grantId !== grantId), { ...grant }];
     });
-    await this.keys.saveKey(key);
     return { grantToken, grantId };
   }
 
@@ -719,10 +732,10 @@ export class KmsService {
   async revokeGrant(ctx: KmsContext, input: { keyId: string; grantId: string }) {
     const { key } = this.resolveKey(ctx, input.keyId);
     this.authorize(ctx, 'RevokeGrant', key);
-    const before = key.grants.length;
-    key.grants = key.grants.filter((g) => g.grantId !== input.grantId);
-    if (key.grants.length === before) throw kmsError('InvalidGrantIdException', 'Grant ID not found.');
-    await this.keys.saveKey(key);
+    if (!key.grants.some((g) => g.grantId === input.grantId)) throw kmsError('InvalidGrantIdException', 'Grant ID not found.');
+    await this.keys.updateKey(key, (k) => {
+      k.grants = k.grants.filter((g) => g.grantId !== input.grantId);
+    });
   }
 
   async retireGrant(ctx: KmsContext, input: { grantToken?: string; keyId?: string; grantId?: string }) {
@@ -742,8 +755,9 @@ export class KmsService {
           (named(grant.granteePrincipal) && grant.operations.includes('RetireGrant')) ||
           ((grant.issuingAccount === callerAccount || grant.retiringPrincipal === callerAccount) && iam.decision === 'Allow'));
       if (!allowed) throw kmsError('AccessDeniedException', `User: ${p.arn} is not authorized to perform: kms:RetireGrant on resource: ${key.arn}`);
-      key.grants = key.grants.filter((g) => g !== grant);
-      await this.keys.saveKey(key);
+      await this.keys.updateKey(key, (k) => {
+        k.grants = k.grants.filter((g) => g.grantId !== grant.grantId);
+      });
       return;
     }
     throw kmsError(input.grantToken ? 'InvalidGrantTokenException' : 'InvalidGrantIdException', 'Grant not found.');
@@ -754,19 +768,23 @@ export class KmsService {
   async tagResource(ctx: KmsContext, input: { keyId: string; tags: Array<{ tagKey: string; tagValue: string }> }) {
     const { key } = this.resolveKey(ctx, input.keyId);
     this.authorize(ctx, 'TagResource', key);
-    for (const t of input.tags ?? []) {
-      key.tags = key.tags.filter((x) => x.TagKey !== t.tagKey);
-      key.tags.push({ TagKey: t.tagKey, TagValue: t.tagValue });
-    }
-    if (key.tags.length > 50) throw kmsError('TagException', 'A key can have at most 50 tags.');
-    await this.keys.saveKey(key);
+    const tagged = (tags: KmsKey['tags']) => {
+      let out = tags;
+      for (const t of input.tags ?? []) out = [...out.filter((x) => x.TagKey !== t.tagKey), { TagKey: t.tagKey, TagValue: t.tagValue }];
+      return out;
+    };
+    if (tagged(key.tags).length > 50) throw kmsError('TagException', 'A key can have at most 50 tags.');
+    await this.keys.updateKey(key, (k) => {
+      k.tags = tagged(k.tags);
+    });
   }
 
   async untagResource(ctx: KmsContext, input: { keyId: string; tagKeys: string[] }) {
     const { key } = this.resolveKey(ctx, input.keyId);
     this.authorize(ctx, 'UntagResource', key);
-    key.tags = key.tags.filter((t) => !(input.tagKeys ?? []).includes(t.TagKey));
-    await this.keys.saveKey(key);
+    await this.keys.updateKey(key, (k) => {
+      k.tags = k.tags.filter((t) => !(input.tagKeys ?? []).includes(t.TagKey));
+    });
   }
 
   async listResourceTags(ctx: KmsContext, input: { keyId: string }) {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { postgresReachable, postgresUrl } from '../../../test/support/processes.js';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../contract/store-contract.js';
+import { describeIdentityContract } from '../contract/identity-contract.js';
 import { PgStore } from './pg-store.js';
 
 /** The test database (SEALQ_TEST_POSTGRES_URL overrides it). */
@@ -31,6 +32,23 @@ if (process.env.CI || (await postgresReachable())) {
         const store = await PgStore.open({ connectionString, schema, poolSize: 8 });
         stores.push(store);
         return store;
+      },
+      cleanup: async () => {
+        for (const store of stores) await store.close();
+        await dropSchema(schema);
+      },
+    };
+  });
+
+  describeIdentityContract('postgres', async () => {
+    const schema = `sealq_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const stores = [await PgStore.open({ connectionString, schema, poolSize: 4 })];
+    return {
+      store: stores[0].identity(),
+      another: async () => {
+        const store = await PgStore.open({ connectionString, schema, poolSize: 4 });
+        stores.push(store);
+        return store.identity();
       },
       cleanup: async () => {
         for (const store of stores) await store.close();

@@ -746,6 +746,20 @@ export class PgStore implements SqsStore {
         );
         this.announce({ type: 'entity', kind: e.kind, id: e.id });
       },
+      updateEntity: async (kind: string, id: string, change: (value: unknown) => unknown): Promise<IdentityEntity | undefined> => {
+        const stored = await this.tx(async (c) => {
+          const { rows } = await c.query<{ account_id: string; value: unknown }>(
+            'SELECT account_id, value FROM iam_entities WHERE kind = $1 AND id = $2 FOR UPDATE',
+            [kind, id],
+          );
+          if (rows.length === 0) return undefined;
+          const value = change(rows[0].value);
+          await c.query('UPDATE iam_entities SET value = $3::jsonb WHERE kind = $1 AND id = $2', [kind, id, JSON.stringify(value)]);
+          return { kind, id, accountId: rows[0].account_id, value };
+        });
+        if (stored) this.announce({ type: 'entity', kind, id });
+        return stored;
+      },
       deleteEntity: async (kind: string, id: string): Promise<void> => {
         await this.query('DELETE FROM iam_entities WHERE kind = $1 AND id = $2', [kind, id]);
         this.announce({ type: 'entity', kind, id });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract, messageFixture } from '../contract/store-contract.js';
+import { describeIdentityContract } from '../contract/identity-contract.js';
 import type { NewMessage, ReceiveRequest } from '../ports.js';
 import { deepQueueSql, SqliteStore } from './sqlite-store.js';
 
@@ -379,4 +380,9 @@ describe('sqlite: the deduplication sweep', () => {
       await store.close();
     }
   });
+});
+
+describeIdentityContract('sqlite', async () => {
+  const store = new SqliteStore({ dataDir: ':memory:' });
+  return { store: store.identity(), cleanup: () => store.close() };
 });

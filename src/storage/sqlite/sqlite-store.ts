@@ -809,6 +809,14 @@ export class SqliteStore implements SqsStore {
         this.group.write(() => {
           put.run(e.kind, e.id, e.accountId, JSON.stringify(e.value));
         }),
+      updateEntity: (kind, id, change) =>
+        this.group.write(() => {
+          const row = one.get(kind, id);
+          if (!row) return undefined;
+          const stored = { ...entity(row), value: change(JSON.parse(row.value) as unknown) };
+          put.run(kind, id, stored.accountId, JSON.stringify(stored.value));
+          return stored;
+        }),
       deleteEntity: (kind, id) =>
         this.group.write(() => {
           remove.run(kind, id);
