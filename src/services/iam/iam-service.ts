@@ -3,6 +3,9 @@ import { iamErrors } from './errors.js';
 import { IdentityDirectory, newAwsId, newSecret } from './identity-directory.js';
 import { checkPolicyDocument } from './policy-documents.js';
 
+/** Applies a change to a user, role or group (in memory and in the store; see IdentityDirectory). */
+type OwnerUpdate = (change: (owner: { inlinePolicies: Record<string, string>; attachedPolicies: string[] }) => void) => Promise<void>;
+
 /** Who calls IAM: the principal (already authorized for the action) and its account. */
 export interface IamContext {
   principal: Principal;
@@ -202,10 +205,12 @@ export class IamService {
 
   // Inline policies (users, roles, groups share the logic)
 
-  private async putInline(owner: { inlinePolicies: Record<string, string> }, save: () => Promise<void>, name: string, document: string) {
+  private async putInline(update: OwnerUpdate, name: string, document: string) {
     checkName(name, 'policyName', POLICY_NAME);
-    owner.inlinePolicies[name] = checkPolicyDocument(document, 'identity');
-    await save();
+    const checked = checkPolicyDocument(document, 'identity');
+    await update((o) => {
+      o.inlinePolicies = { ...o.inlinePolicies, [name]: checked };
+    });
   }
 
   private getInline(owner: { inlinePolicies: Record<string, string> }, ownerName: string, name: string, what: string) {
@@ -215,15 +220,16 @@ export class IamService {
     return { policyName: name, policyDocument: encodeURIComponent(doc), ownerName };
   }
 
-  private async deleteInline(owner: { inlinePolicies: Record<string, string> }, save: () => Promise<void>, name: string, what: string) {
+  private async deleteInline(owner: { inlinePolicies: Record<string, string> }, update: OwnerUpdate, name: string, what: string) {
     if (owner.inlinePolicies[name] === undefined) throw iamErrors.noSuchEntity(`The ${what} policy with name ${name} cannot be found.`);
-    delete owner.inlinePolicies[name];
-    await save();
+    await update((o) => {
+      o.inlinePolicies = Object.fromEntries(Object.entries(o.inlinePolicies).filter(([n]) => n !== name));
+    });
   }
 
   async putUserPolicy(ctx: IamContext, input: { userName: string; policyName: string; policyDocument: string }) {
     const user = this.userOf(ctx, input.userName);
-    await this.putInline(user, () => this.dir.saveUser(user), input.policyName, input.policyDocument);
+    await this.putInline((change) => this.dir.updateUser(user, change), input.policyName, input.policyDocument);
   }
   async getUserPolicy(ctx: IamContext, input: { userName: string; policyName: string }) {
     const user = this.userOf(ctx, input.userName);
@@ -237,12 +243,12 @@ export class IamService {
   }
   async deleteUserPolicy(ctx: IamContext, input: { userName: string; policyName: string }) {
     const user = this.userOf(ctx, input.userName);
-    await this.deleteInline(user, () => this.dir.saveUser(user), input.policyName, 'user');
+    await this.deleteInline(user, (change) => this.dir.updateUser(user, change), input.policyName, 'user');
   }
 
   async putRolePolicy(ctx: IamContext, input: { roleName: string; policyName: string; policyDocument: string }) {
     const role = this.roleOf(ctx, input.roleName);
-    await this.putInline(role, () => this.dir.saveRole(role), input.policyName, input.policyDocument);
+    await this.putInline((change) => this.dir.updateRole(role, change), input.policyName, input.policyDocument);
   }
   async getRolePolicy(ctx: IamContext, input: { roleName: string; policyName: string }) {
     const role = this.roleOf(ctx, input.roleName);
@@ -256,12 +262,12 @@ export class IamService {
   }
   async deleteRolePolicy(ctx: IamContext, input: { roleName: string; policyName: string }) {
     const role = this.roleOf(ctx, input.roleName);
-    await this.deleteInline(role, () => this.dir.saveRole(role), input.policyName, 'role');
+    await this.deleteInline(role, (change) => this.dir.updateRole(role, change), input.policyName, 'role');
   }
 
   async putGroupPolicy(ctx: IamContext, input: { groupName: string; policyName: string; policyDocument: string }) {
     const group = this.groupOf(ctx, input.groupName);
-    await this.putInline(group, () => this.dir.saveGroup(group), input.policyName, input.policyDocument);
+    await this.putInline((change) => this.dir.updateGroup(group, change), input.policyName, input.policyDocument);
   }
   async getGroupPolicy(ctx: IamContext, input: { groupName: string; policyName: string }) {
     const group = this.groupOf(ctx, input.groupName);
@@ -275,7 +281,7 @@ export class IamService {
   }
   async deleteGroupPolicy(ctx: IamContext, input: { groupName: string; policyName: string }) {
     const group = this.groupOf(ctx, input.groupName);
-    await this.deleteInline(group, () => this.dir.saveGroup(group), input.policyName, 'group');
+    await this.deleteInline(group, (change) => this.dir.updateGroup(group, change), input.policyName, 'group');
   }
 
   // Roles
@@ -324,8 +330,10 @@ export class IamService {
 
   async updateAssumeRolePolicy(ctx: IamContext, input: { roleName: string; policyDocument: string }) {
     const role = this.roleOf(ctx, input.roleName);
-    role.trustPolicy = checkPolicyDocument(input.policyDocument, 'resource');
-    await this.dir.saveRole(role);
+    const trustPolicy = checkPolicyDocument(input.policyDocument, 'resource');
+    await this.dir.updateRole(role, (r) => {
+      r.trustPolicy = trustPolicy;
+    });
   }
 
   async deleteRole(ctx: IamContext, input: { roleName: string }) {
@@ -383,15 +391,17 @@ export class IamService {
   async addUserToGroup(ctx: IamContext, input: { groupName: string; userName: string }) {
     const group = this.groupOf(ctx, input.groupName);
     const user = this.userOf(ctx, input.userName);
-    if (!group.members.includes(user.name)) group.members.push(user.name);
-    await this.dir.saveGroup(group);
+    await this.dir.updateGroup(group, (g) => {
+      if (!g.members.includes(user.name)) g.members = [...g.members, user.name];
+    });
   }
 
   async removeUserFromGroup(ctx: IamContext, input: { groupName: string; userName: string }) {
     const group = this.groupOf(ctx, input.groupName);
     const user = this.userOf(ctx, input.userName);
-    group.members = group.members.filter((m) => m !== user.name);
-    await this.dir.saveGroup(group);
+    await this.dir.updateGroup(group, (g) => {
+      g.members = g.members.filter((m) => m !== user.name);
+    });
   }
 
   async deleteGroup(ctx: IamContext, input: { groupName: string }) {
@@ -449,13 +459,21 @@ export class IamService {
   async createPolicyVersion(ctx: IamContext, input: { policyArn: string; policyDocument: string; setAsDefault?: boolean }) {
     const policy = this.policyOf(input.policyArn);
     if (policy.versions.length >= 5) throw iamErrors.limitExceeded('A managed policy can have up to 5 versions.');
-    const versionId = `v${policy.nextVersion++}`;
+    const document = checkPolicyDocument(input.policyDocument, 'identity');
     const now = this.now();
-    policy.versions.push({ versionId, document: checkPolicyDocument(input.policyDocument, 'identity'), createdAt: now });
-    if (input.setAsDefault) policy.defaultVersionId = versionId;
-    policy.updatedAt = now;
-    await this.dir.savePolicy(policy);
-    return { policyVersion: { versionId, isDefaultVersion: policy.defaultVersionId === versionId, createDate: now } };
+    // The number comes from the stored copy (the change runs on it last): two nodes adding a
+    // version at once get different numbers.
+    let versionId = '';
+    let isDefaultVersion = false;
+    await this.dir.updatePolicy(policy, (p) => {
+      versionId = `v${p.nextVersion}`;
+      p.nextVersion += 1;
+      p.versions = [...p.versions, { versionId, document, createdAt: now }];
+      if (input.setAsDefault) p.defaultVersionId = versionId;
+      p.updatedAt = now;
+      isDefaultVersion = p.defaultVersionId === versionId;
+    });
+    return { policyVersion: { versionId, isDefaultVersion, createDate: now } };
   }
 
   async listPolicies(ctx: IamContext, input: { scope?: string; onlyAttached?: boolean; pathPrefix?: string; marker?: string; maxItems?: number }) {
@@ -497,16 +515,18 @@ export class IamService {
     };
   }
 
-  private async attach(owner: { attachedPolicies: string[] }, save: () => Promise<void>, arn: string) {
+  private async attach(update: OwnerUpdate, arn: string) {
     this.policyOf(arn);
-    if (!owner.attachedPolicies.includes(arn)) owner.attachedPolicies.push(arn);
-    await save();
+    await update((o) => {
+      if (!o.attachedPolicies.includes(arn)) o.attachedPolicies = [...o.attachedPolicies, arn];
+    });
   }
 
-  private async detach(owner: { attachedPolicies: string[] }, save: () => Promise<void>, arn: string) {
+  private async detach(owner: { attachedPolicies: string[] }, update: OwnerUpdate, arn: string) {
     if (!owner.attachedPolicies.includes(arn)) throw iamErrors.noSuchEntity(`Policy ${arn} was not found.`);
-    owner.attachedPolicies = owner.attachedPolicies.filter((a) => a !== arn);
-    await save();
+    await update((o) => {
+      o.attachedPolicies = o.attachedPolicies.filter((a) => a !== arn);
+    });
   }
 
   private listAttached(owner: { attachedPolicies: string[] }, input: { marker?: string; maxItems?: number }) {
@@ -520,33 +540,33 @@ export class IamService {
 
   async attachUserPolicy(ctx: IamContext, input: { userName: string; policyArn: string }) {
     const user = this.userOf(ctx, input.userName);
-    await this.attach(user, () => this.dir.saveUser(user), input.policyArn);
+    await this.attach((change) => this.dir.updateUser(user, change), input.policyArn);
   }
   async detachUserPolicy(ctx: IamContext, input: { userName: string; policyArn: string }) {
     const user = this.userOf(ctx, input.userName);
-    await this.detach(user, () => this.dir.saveUser(user), input.policyArn);
+    await this.detach(user, (change) => this.dir.updateUser(user, change), input.policyArn);
   }
   async listAttachedUserPolicies(ctx: IamContext, input: { userName: string; marker?: string; maxItems?: number }) {
     return this.listAttached(this.userOf(ctx, input.userName), input);
   }
   async attachRolePolicy(ctx: IamContext, input: { roleName: string; policyArn: string }) {
     const role = this.roleOf(ctx, input.roleName);
-    await this.attach(role, () => this.dir.saveRole(role), input.policyArn);
+    await this.attach((change) => this.dir.updateRole(role, change), input.policyArn);
   }
   async detachRolePolicy(ctx: IamContext, input: { roleName: string; policyArn: string }) {
     const role = this.roleOf(ctx, input.roleName);
-    await this.detach(role, () => this.dir.saveRole(role), input.policyArn);
+    await this.detach(role, (change) => this.dir.updateRole(role, change), input.policyArn);
   }
   async listAttachedRolePolicies(ctx: IamContext, input: { roleName: string; marker?: string; maxItems?: number }) {
     return this.listAttached(this.roleOf(ctx, input.roleName), input);
   }
   async attachGroupPolicy(ctx: IamContext, input: { groupName: string; policyArn: string }) {
     const group = this.groupOf(ctx, input.groupName);
-    await this.attach(group, () => this.dir.saveGroup(group), input.policyArn);
+    await this.attach((change) => this.dir.updateGroup(group, change), input.policyArn);
   }
   async detachGroupPolicy(ctx: IamContext, input: { groupName: string; policyArn: string }) {
     const group = this.groupOf(ctx, input.groupName);
-    await this.detach(group, () => this.dir.saveGroup(group), input.policyArn);
+    await this.detach(group, (change) => this.dir.updateGroup(group, change), input.policyArn);
   }
   async listAttachedGroupPolicies(ctx: IamContext, input: { groupName: string; marker?: string; maxItems?: number }) {
     return this.listAttached(this.groupOf(ctx, input.groupName), input);

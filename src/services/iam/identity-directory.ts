@@ -130,6 +130,38 @@ export class IdentityDirectory {
     await this.store.putEntity({ kind: 'policy', id: p.arn, accountId: p.accountId, value: p });
   }
 
+  /**
+   * Changes a stored document: in memory at once, and in the store inside one write that re-reads
+   * it, so nodes changing different parts of one document at the same moment keep each other's
+   * changes (a node that has not yet seen a detached policy cannot attach it back by writing its
+   * whole old copy). `change` must only set or remove what it is about: it runs on both copies.
+   */
+  private async update<T>(kind: Kind, id: string, current: T, change: (doc: T) => void, saveWhole: () => Promise<void>): Promise<void> {
+    change(current);
+    const stored = await this.store.updateEntity(kind, id, (value) => {
+      change(value as T);
+      return value;
+    });
+    if (stored) this.absorb(stored);
+    else await saveWhole(); // not stored yet: its first write is still on the way
+  }
+
+  updateUser(u: UserEntity, change: (u: UserEntity) => void): Promise<void> {
+    return this.update('user', keyOf(u.accountId, u.name), u, change, () => this.saveUser(u));
+  }
+
+  updateRole(r: RoleEntity, change: (r: RoleEntity) => void): Promise<void> {
+    return this.update('role', keyOf(r.accountId, r.name), r, change, () => this.saveRole(r));
+  }
+
+  updateGroup(g: GroupEntity, change: (g: GroupEntity) => void): Promise<void> {
+    return this.update('group', keyOf(g.accountId, g.name), g, change, () => this.saveGroup(g));
+  }
+
+  updatePolicy(p: ManagedPolicyEntity, change: (p: ManagedPolicyEntity) => void): Promise<void> {
+    return this.update('policy', p.arn, p, change, () => this.savePolicy(p));
+  }
+
   async deletePolicy(p: ManagedPolicyEntity): Promise<void> {
     this.policies.delete(p.arn);
     await this.store.deleteEntity('policy', p.arn);
