@@ -120,6 +120,21 @@ export class EventsService {
     clearInterval(this.scheduler);
   }
 
+  /**
+   * Changes a rule in memory at once and in the store inside one write that re-reads it, so a
+   * node that has not yet seen a change made elsewhere (a removed target, a disabled rule) cannot
+   * write the old rule back while changing another part of it.
+   */
+  private async updateRule(rule: Rule, change: (r: Rule) => void): Promise<void> {
+    change(rule);
+    const stored = await this.store.updateEntity('events-rule', rule.arn, (value) => {
+      change(value as Rule);
+      return value;
+    });
+    if (stored) this.absorb(stored);
+    else await this.saveRule(rule); // not stored yet: its first write is still on the way
+  }
+
   private saveRule(r: Rule) {
     this.rules.set(r.arn, r);
     return this.store.putEntity({ kind: 'events-rule', id: r.arn, accountId: r.accountId, value: r });
@@ -225,6 +240,18 @@ export class EventsService {
     this.authorize(ctx, 'PutRule', arn);
     const existing = this.rules.get(arn);
     const state = input.state === 'DISABLED' ? 'DISABLED' : 'ENABLED';
+    const definition = {
+      eventPattern: input.eventPattern,
+      scheduleExpression: input.scheduleExpression,
+      state,
+      description: input.description,
+      nextRunAt: input.scheduleExpression ? nextRun(input.scheduleExpression, this.clock.now()) : undefined,
+    } as const;
+    // A rule already there keeps its targets, whatever this node last saw of them.
+    if (existing) {
+      await this.updateRule(existing, (r) => Object.assign(r, definition));
+      return { ruleArn: arn };
+    }
     const rule: Rule = {
       name: input.name,
       arn,
@@ -234,7 +261,7 @@ export class EventsService {
       scheduleExpression: input.scheduleExpression,
       state,
       description: input.description,
-      targets: existing?.targets ?? [],
+      targets: [],
       nextRunAt: input.scheduleExpression ? nextRun(input.scheduleExpression, this.clock.now()) : undefined,
     };
     await this.saveRule(rule);
@@ -267,15 +294,17 @@ export class EventsService {
   async enableRule(ctx: EventsContext, input: { name: string; eventBusName?: string }) {
     const rule = this.ruleOf(ctx, input.name, input.eventBusName);
     this.authorize(ctx, 'EnableRule', rule.arn);
-    rule.state = 'ENABLED';
-    await this.saveRule(rule);
+    await this.updateRule(rule, (r) => {
+      r.state = 'ENABLED';
+    });
   }
 
   async disableRule(ctx: EventsContext, input: { name: string; eventBusName?: string }) {
     const rule = this.ruleOf(ctx, input.name, input.eventBusName);
     this.authorize(ctx, 'DisableRule', rule.arn);
-    rule.state = 'DISABLED';
-    await this.saveRule(rule);
+    await this.updateRule(rule, (r) => {
+      r.state = 'DISABLED';
+    });
   }
 
   async deleteRule(ctx: EventsContext, input: { name: string; eventBusName?: string }) {
@@ -292,17 +321,17 @@ export class EventsService {
     const rule = this.ruleOf(ctx, input.rule, input.eventBusName);
     this.authorize(ctx, 'PutTargets', rule.arn);
     const failedEntries: Array<{ targetId: string; errorCode: string; errorMessage: string }> = [];
+    const accepted: Target[] = [];
     for (const t of input.targets ?? []) {
       const problem = this.targetProblem(t);
-      if (problem) {
-        failedEntries.push({ targetId: t.id, errorCode: 'ValidationException', errorMessage: problem });
-        continue;
-      }
-      rule.targets = rule.targets.filter((x) => x.id !== t.id);
-      rule.targets.push(t);
+      if (problem) failedEntries.push({ targetId: t.id, errorCode: 'ValidationException', errorMessage: problem });
+      else accepted.push(t);
     }
-    if (rule.targets.length > 5) throw eventsError.validation('A rule can have at most 5 targets.');
-    await this.saveRule(rule);
+    const withAccepted = (targets: Target[]) => [...targets.filter((x) => !accepted.some((t) => t.id === x.id)), ...accepted];
+    if (withAccepted(rule.targets).length > 5) throw eventsError.validation('A rule can have at most 5 targets.');
+    await this.updateRule(rule, (r) => {
+      r.targets = withAccepted(r.targets);
+    });
     return { failedEntryCount: failedEntries.length, failedEntries };
   }
 
@@ -323,8 +352,9 @@ export class EventsService {
   async removeTargets(ctx: EventsContext, input: { rule: string; eventBusName?: string; ids: string[] }) {
     const rule = this.ruleOf(ctx, input.rule, input.eventBusName);
     this.authorize(ctx, 'RemoveTargets', rule.arn);
-    rule.targets = rule.targets.filter((t) => !(input.ids ?? []).includes(t.id));
-    await this.saveRule(rule);
+    await this.updateRule(rule, (r) => {
+      r.targets = r.targets.filter((t) => !(input.ids ?? []).includes(t.id));
+    });
     return { failedEntryCount: 0, failedEntries: [] };
   }
 
@@ -409,9 +439,11 @@ export class EventsService {
     const now = this.clock.now();
     for (const rule of this.rules.values()) {
       if (rule.state !== 'ENABLED' || !rule.scheduleExpression || rule.nextRunAt === undefined || now < rule.nextRunAt) continue;
-      rule.nextRunAt = nextRun(rule.scheduleExpression, now);
+      const nextRunAt = nextRun(rule.scheduleExpression, now);
       // A lost write only means the schedule is reckoned from the older time after a restart.
-      void this.saveRule(rule).catch(() => undefined);
+      void this.updateRule(rule, (r) => {
+        if (r.nextRunAt === undefined || r.nextRunAt < nextRunAt) r.nextRunAt = nextRunAt;
+      }).catch(() => undefined);
       const event = {
         version: '0',
         id: randomUUID(),

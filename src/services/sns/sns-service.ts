@@ -157,6 +157,29 @@ export class SnsService {
     return this.store.putEntity({ kind: 'sns-subscription', id: s.arn, accountId: s.owner, value: s });
   }
 
+  /**
+   * Changes a topic or subscription in memory at once and in the store inside one write that
+   * re-reads it, so a node that has not yet seen a change made elsewhere (a stricter topic
+   * policy) cannot write the old document back while changing another part.
+   */
+  private async update<T extends Topic | Subscription>(kind: 'sns-topic' | 'sns-subscription', current: T, change: (doc: T) => void, saveWhole: () => Promise<void>) {
+    change(current);
+    const stored = await this.store.updateEntity(kind, current.arn, (value) => {
+      change(value as T);
+      return value;
+    });
+    if (stored) this.absorb(stored);
+    else await saveWhole(); // not stored yet: its first write is still on the way
+  }
+
+  private updateTopic(topic: Topic, change: (t: Topic) => void) {
+    return this.update('sns-topic', topic, change, () => this.saveTopic(topic));
+  }
+
+  private updateSubscription(subscription: Subscription, change: (s: Subscription) => void) {
+    return this.update('sns-subscription', subscription, change, () => this.saveSubscription(subscription));
+  }
+
   private topicOf(arn: string | undefined): Topic {
     const topic = arn ? this.topics.get(arn) : undefined;
     if (!topic) throw snsError.notFound('Topic does not exist');
@@ -276,8 +299,9 @@ export class SnsService {
     const value = input.attributeValue ?? '';
     if (input.attributeName === 'Policy') this.checkPolicy(value);
     if (input.attributeName === 'SignatureVersion' && value !== '1' && value !== '2') throw snsError.invalidParameter('Invalid parameter: SignatureVersion');
-    topic.attributes[input.attributeName] = value;
-    await this.saveTopic(topic);
+    await this.updateTopic(topic, (t) => {
+      t.attributes = { ...t.attributes, [input.attributeName]: value };
+    });
   }
 
   private checkPolicy(policy: string): void {
@@ -398,8 +422,10 @@ export class SnsService {
 
   async setSubscriptionAttributes(ctx: SnsContext, input: { subscriptionArn: string; attributeName: string; attributeValue?: string }) {
     const s = this.subscriptionFor(ctx, input.subscriptionArn, 'SetSubscriptionAttributes');
-    Object.assign(s.attributes, this.checkSubscriptionAttributes({ [input.attributeName]: input.attributeValue ?? '' }));
-    await this.saveSubscription(s);
+    const checked = this.checkSubscriptionAttributes({ [input.attributeName]: input.attributeValue ?? '' });
+    await this.updateSubscription(s, (doc) => {
+      doc.attributes = { ...doc.attributes, ...checked };
+    });
   }
 
   // Tags
@@ -407,18 +433,17 @@ export class SnsService {
   async tagResource(ctx: SnsContext, input: { resourceArn: string; tags: Array<{ key: string; value: string }> }) {
     const topic = this.topicOf(input.resourceArn);
     this.authorize(ctx, 'TagResource', topic);
-    for (const t of input.tags ?? []) {
-      topic.tags = topic.tags.filter((x) => x.key !== t.key);
-      topic.tags.push(t);
-    }
-    await this.saveTopic(topic);
+    await this.updateTopic(topic, (doc) => {
+      for (const t of input.tags ?? []) doc.tags = [...doc.tags.filter((x) => x.key !== t.key), { ...t }];
+    });
   }
 
   async untagResource(ctx: SnsContext, input: { resourceArn: string; tagKeys: string[] }) {
     const topic = this.topicOf(input.resourceArn);
     this.authorize(ctx, 'UntagResource', topic);
-    topic.tags = topic.tags.filter((t) => !(input.tagKeys ?? []).includes(t.key));
-    await this.saveTopic(topic);
+    await this.updateTopic(topic, (doc) => {
+      doc.tags = doc.tags.filter((t) => !(input.tagKeys ?? []).includes(t.key));
+    });
   }
 
   async listTagsForResource(ctx: SnsContext, input: { resourceArn: string }) {
