@@ -665,8 +665,10 @@ export class PgStore implements SqsStore {
   async moveMessages(request: MoveBatchRequest): Promise<MoveBatchResult> {
     return this.tx(async (c) => {
       const { rows } = await c.query<{ id: number; dead_letter_source_arn: string | null }>(
+        // Oldest-visible first, as on SQLite: the visibility index gives that order without a sort
+        // of the whole source queue.
         `SELECT id, dead_letter_source_arn FROM sqs_messages
-         WHERE queue_id = $1 AND visible_at <= $2 AND sent_at > $3 ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED`,
+         WHERE queue_id = $1 AND visible_at <= $2 AND sent_at > $3 ORDER BY visible_at, sent_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
         [request.sourceQueueId, request.now, request.expiredAtOrBefore, request.limit],
       );
       const unknownSources = new Set<string>();
