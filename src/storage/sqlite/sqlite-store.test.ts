@@ -28,6 +28,24 @@ const receiveAt = (now: number): ReceiveRequest => ({
 const createQueue = async (store: SqliteStore) =>
   (await store.createQueue({ accountId: '000000000000', name: 'q', fifo: false, attributes: {}, tags: {}, now: T0 })).queue;
 
+/** How SQLite plans one of the engine's statements, on a fresh store's schema (migrations applied). */
+async function planOf(sql: string, ...params: unknown[]): Promise<string[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
+  const store = new SqliteStore({ dataDir });
+  try {
+    await createQueue(store);
+    const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
+    try {
+      return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((step) => step.detail);
+    } finally {
+      db.close();
+    }
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 describeStoreContract('sqlite (data directory)', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
   const stores = [new SqliteStore({ dataDir })];
@@ -277,43 +295,16 @@ describe('sqlite: Approximate* counts of deep queues', () => {
 
 describe('sqlite: a message move task', () => {
   it('takes the next messages of a source queue in index order, without sorting the queue', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
-    const store = new SqliteStore({ dataDir });
-    try {
-      await createQueue(store);
-      const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
-      try {
-        const plan = db.prepare(`EXPLAIN QUERY PLAN ${deepQueueSql.movableMessages}`).all(1, T0, 0, 10) as Array<{ detail: string }>;
-        expect(plan.map((step) => step.detail)).toEqual(['SEARCH sqs_messages USING INDEX sqs_messages_by_visibility (queue_id=? AND visible_at<?)']);
-      } finally {
-        db.close();
-      }
-    } finally {
-      await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    expect(await planOf(deepQueueSql.movableMessages, 1, T0, 0, 10)).toEqual([
+      'SEARCH sqs_messages USING INDEX sqs_messages_by_visibility (queue_id=? AND visible_at<?)',
+    ]);
   });
 });
 
 describe('sqlite: browsing a queue in send order', () => {
   it('reads row ids upward from a bound, without sorting the queue', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
-    const store = new SqliteStore({ dataDir });
-    try {
-      await createQueue(store);
-      const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
-      try {
-        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${deepQueueSql.peek}`).all(1, 1, 10) as Array<{ detail: string }>).map((step) => step.detail);
-        expect(plan).toEqual(['SEARCH sqs_messages USING INTEGER PRIMARY KEY (rowid>?)']);
-        const lowest = (db.prepare(`EXPLAIN QUERY PLAN ${deepQueueSql.lowestId}`).all(1) as Array<{ detail: string }>).map((step) => step.detail);
-        expect(lowest.join('\n')).toMatch(/COVERING INDEX/);
-      } finally {
-        db.close();
-      }
-    } finally {
-      await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    expect(await planOf(deepQueueSql.peek, 1, 1, 10)).toEqual(['SEARCH sqs_messages USING INTEGER PRIMARY KEY (rowid>?)']);
+    expect((await planOf(deepQueueSql.lowestId, 1)).join('\n')).toMatch(/COVERING INDEX/);
   });
 
   it('still finds a message moved in from another queue with a lower id, and messages sent after the queue was empty', async () => {
@@ -344,23 +335,10 @@ describe('sqlite: browsing a queue in send order', () => {
 
 describe('sqlite: the retention sweep', () => {
   it('finds a queue’s messages sent before a cutoff from the visibility index alone, without reading message rows', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-store-'));
-    const store = new SqliteStore({ dataDir });
-    try {
-      await createQueue(store);
-      const db = new Database(join(dataDir, 'sealq.db'), { readonly: true });
-      try {
-        const plan = db.prepare(`EXPLAIN QUERY PLAN ${deepQueueSql.purge}`).all(1, T0) as Array<{ detail: string }>;
-        // The outer DELETE goes by row id; the search for what to delete reads the index only.
-        expect(plan.map((step) => step.detail)).toContain('SEARCH sqs_messages USING COVERING INDEX sqs_messages_by_visibility (queue_id=?)');
-        expect(plan.map((step) => step.detail).join('\n')).not.toMatch(/TEMP B-TREE|SCAN sqs_messages/);
-      } finally {
-        db.close();
-      }
-    } finally {
-      await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    const plan = await planOf(deepQueueSql.purge, 1, T0);
+    // The outer DELETE goes by row id; the search for what to delete reads the index only.
+    expect(plan).toContain('SEARCH sqs_messages USING COVERING INDEX sqs_messages_by_visibility (queue_id=?)');
+    expect(plan.join('\n')).not.toMatch(/TEMP B-TREE|SCAN sqs_messages/);
   });
 });
 
