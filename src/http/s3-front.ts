@@ -36,7 +36,7 @@ import {
   type S3Target,
 } from '../protocol/s3/s3-rest.js';
 import { protocolErrors } from '../protocol/protocol-errors.js';
-import { s3Errors } from '../services/s3/errors.js';
+import { S3Error, s3ErrorSpecs, s3Errors } from '../services/s3/errors.js';
 import { clientIp } from './pipeline.js';
 import { hostIdFor, STORED_HEADERS, type S3Context, type S3Service } from '../services/s3/s3-service.js';
 import { copySourceCheck, evaluateConditions, parseRange, writeCondition } from '../protocol/s3/preconditions.js';
@@ -88,8 +88,12 @@ export function handleS3(deps: S3FrontDependencies, req: IncomingMessage, res: S
         deps.logger.info({ requestId, principal: seen.principal, code: awsError.spec.queryCode, trace: awsError.trace }, 'request denied');
       }
       const { status, body } = encodeS3Error(awsError, requestId, hostId);
+      const headers: Record<string, string> = { 'content-type': 'application/xml' };
+      // RFC 9110: a 416 names the representation's length, so the client can ask again.
+      const size = awsError instanceof S3Error && awsError.spec === s3ErrorSpecs.InvalidRange ? awsError.details.find(([name]) => name === 'ActualObjectSize')?.[1] : undefined;
+      if (size !== undefined) headers['content-range'] = `bytes */${size}`;
       // AWS: a HEAD error has no body.
-      send(res, req, { status, headers: { 'content-type': 'application/xml' }, body: req.method === 'HEAD' ? undefined : body }, requestId, hostId);
+      send(res, req, { status, headers, body: req.method === 'HEAD' ? undefined : body }, requestId, hostId);
     },
   );
   res.on('finish', () => {

@@ -254,6 +254,8 @@ describe('ranges and preconditions on GetObject and HeadObject', () => {
       const refused = await s3ErrorOf(get(key, range));
       expect(refused, `${key} ${range}`).toMatchObject({ code: 'InvalidRange', status: 416, message: 'The requested range is not satisfiable' });
       expect(refused.error).toMatchObject({ RangeRequested: range, ActualObjectSize: key === 'k' ? '10' : '0' });
+      // RFC 9110: the 416 carries the length to ask against.
+      expect((refused.error.$response as { headers: Record<string, string> }).headers['content-range']).toBe(`bytes */${key === 'k' ? 10 : 0}`);
     }
   });
 
