@@ -35,9 +35,4 @@ export class OldestFirst<K> {
     }
     return undefined;
   }
-
-  clear(): void {
-    this.queue = [];
-    this.head = 0;
-  }
 }

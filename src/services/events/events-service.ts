@@ -3,6 +3,7 @@ import { parseArn } from '../../shared/arn.js';
 import { AwsError, type AwsErrorSpec } from '../../shared/aws-error.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdentityEntity, IdentityStore } from '../../storage/ports.js';
+import { changeStoredDocument } from '../stored-documents.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import { servicePrincipal, type Principal } from '../iam/entities.js';
 import type { SqsService } from '../sqs/sqs-service.js';
@@ -120,19 +121,10 @@ export class EventsService {
     clearInterval(this.scheduler);
   }
 
-  /**
-   * Changes a rule in memory at once and in the store inside one write that re-reads it, so a
-   * node that has not yet seen a change made elsewhere (a removed target, a disabled rule) cannot
-   * write the old rule back while changing another part of it.
-   */
-  private async updateRule(rule: Rule, change: (r: Rule) => void): Promise<void> {
-    change(rule);
-    const stored = await this.store.updateEntity('events-rule', rule.arn, (value) => {
-      change(value as Rule);
-      return value;
-    });
-    if (stored) this.absorb(stored);
-    else await this.saveRule(rule); // not stored yet: its first write is still on the way
+  /** Changes part of a rule, here and in the store (a stale node cannot restore a removed target). */
+  private updateRule(rule: Rule, change: (r: Rule) => void): Promise<void> {
+    const doc = { kind: 'events-rule', id: rule.arn, current: rule, absorb: (e: IdentityEntity) => this.absorb(e), saveWhole: () => this.saveRule(rule) };
+    return changeStoredDocument(this.store, doc, change);
   }
 
   private saveRule(r: Rule) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../shared/clock.js';
 import type { IdentityEntity, IdentityStore } from '../../storage/ports.js';
+import { changeStoredDocument } from '../stored-documents.js';
 import type {
   AccessKeyEntity,
   AccountEntity,
@@ -130,20 +131,9 @@ export class IdentityDirectory {
     await this.store.putEntity({ kind: 'policy', id: p.arn, accountId: p.accountId, value: p });
   }
 
-  /**
-   * Changes a stored document: in memory at once, and in the store inside one write that re-reads
-   * it, so nodes changing different parts of one document at the same moment keep each other's
-   * changes (a node that has not yet seen a detached policy cannot attach it back by writing its
-   * whole old copy). `change` must only set or remove what it is about: it runs on both copies.
-   */
-  private async update<T>(kind: Kind, id: string, current: T, change: (doc: T) => void, saveWhole: () => Promise<void>): Promise<void> {
-    change(current);
-    const stored = await this.store.updateEntity(kind, id, (value) => {
-      change(value as T);
-      return value;
-    });
-    if (stored) this.absorb(stored);
-    else await saveWhole(); // not stored yet: its first write is still on the way
+  /** Changes part of a document, here and in the store (see `changeStoredDocument`). */
+  private update<T>(kind: Kind, id: string, current: T, change: (doc: T) => void, saveWhole: () => Promise<void>): Promise<void> {
+    return changeStoredDocument(this.store, { kind, id, current, absorb: (e) => this.absorb(e), saveWhole }, change);
   }
 
   updateUser(u: UserEntity, change: (u: UserEntity) => void): Promise<void> {

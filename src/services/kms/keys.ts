@@ -1,5 +1,6 @@
 import type { KeyGrant } from '../../policy/index.js';
 import type { IdentityEntity, IdentityStore } from '../../storage/ports.js';
+import { changeStoredDocument } from '../stored-documents.js';
 
 /** A KMS key as sealq keeps it. Times are epoch milliseconds. */
 export interface KmsKey {
@@ -134,20 +135,10 @@ export class KeyDirectory {
     return stored !== undefined;
   }
 
-  /**
-   * Changes a stored key: in memory at once, and in the stored document inside one write, so that
-   * nodes changing different parts of one key at the same moment keep each other's changes. A
-   * node that had not yet seen a revoked grant, a new policy or a disabled state cannot write the
-   * old one back. `change` must only set or remove what it is about; it runs on both copies.
-   */
-  async updateKey(key: KmsKey, change: (key: KmsKey) => void): Promise<void> {
-    change(key);
-    const stored = await this.store.updateEntity('kms-key', key.keyId, (value) => {
-      change(value as KmsKey);
-      return value;
-    });
-    if (stored) this.absorb(stored);
-    else await this.saveKey(key); // not stored yet (its first write is still on the way)
+  /** Changes part of a key, here and in the store (see `changeStoredDocument`). */
+  updateKey(key: KmsKey, change: (key: KmsKey) => void): Promise<void> {
+    const doc = { kind: 'kms-key', id: key.keyId, current: key, absorb: (e: IdentityEntity) => this.absorb(e), saveWhole: () => this.saveKey(key) };
+    return changeStoredDocument(this.store, doc, change);
   }
 
   async saveKey(key: KmsKey): Promise<void> {

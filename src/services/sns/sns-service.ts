@@ -3,6 +3,7 @@ import { AwsError, type AwsErrorSpec } from '../../shared/aws-error.js';
 import { parseArn } from '../../shared/arn.js';
 import type { Clock } from '../../shared/clock.js';
 import type { IdentityEntity, IdentityStore } from '../../storage/ports.js';
+import { changeStoredDocument } from '../stored-documents.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import type { KmsService } from '../kms/kms-service.js';
 import { servicePrincipal, type Principal } from '../iam/entities.js';
@@ -157,27 +158,21 @@ export class SnsService {
     return this.store.putEntity({ kind: 'sns-subscription', id: s.arn, accountId: s.owner, value: s });
   }
 
-  /**
-   * Changes a topic or subscription in memory at once and in the store inside one write that
-   * re-reads it, so a node that has not yet seen a change made elsewhere (a stricter topic
-   * policy) cannot write the old document back while changing another part.
-   */
-  private async update<T extends Topic | Subscription>(kind: 'sns-topic' | 'sns-subscription', current: T, change: (doc: T) => void, saveWhole: () => Promise<void>) {
-    change(current);
-    const stored = await this.store.updateEntity(kind, current.arn, (value) => {
-      change(value as T);
-      return value;
-    });
-    if (stored) this.absorb(stored);
-    else await saveWhole(); // not stored yet: its first write is still on the way
-  }
-
+  /** Changes part of a topic, here and in the store (a stale node cannot restore an old policy). */
   private updateTopic(topic: Topic, change: (t: Topic) => void) {
-    return this.update('sns-topic', topic, change, () => this.saveTopic(topic));
+    const doc = { kind: 'sns-topic', id: topic.arn, current: topic, absorb: (e: IdentityEntity) => this.absorb(e), saveWhole: () => this.saveTopic(topic) };
+    return changeStoredDocument(this.store, doc, change);
   }
 
   private updateSubscription(subscription: Subscription, change: (s: Subscription) => void) {
-    return this.update('sns-subscription', subscription, change, () => this.saveSubscription(subscription));
+    const doc = {
+      kind: 'sns-subscription',
+      id: subscription.arn,
+      current: subscription,
+      absorb: (e: IdentityEntity) => this.absorb(e),
+      saveWhole: () => this.saveSubscription(subscription),
+    };
+    return changeStoredDocument(this.store, doc, change);
   }
 
   private topicOf(arn: string | undefined): Topic {

@@ -664,15 +664,18 @@ export class SqliteStore implements SqsStore {
 
   /** Deletes in chunks, a commit each, so a large purge never holds up other requests for long. */
   async purgeMessages(queueId: number, sentAtOrBefore: number): Promise<number> {
+    const total = await this.inChunks(() => this.s.purge.run(queueId, sentAtOrBefore).changes);
+    if (total > 0) this.counts.delete(queueId);
+    return total;
+  }
+
+  /** Runs a delete of at most CHUNK rows, each run its own write, until one deletes fewer. */
+  private async inChunks(deleteChunk: () => number): Promise<number> {
     let total = 0;
-    this.counts.delete(queueId);
     for (;;) {
-      const deleted = await this.group.write(() => this.s.purge.run(queueId, sentAtOrBefore).changes);
+      const deleted = await this.group.write(deleteChunk);
       total += deleted;
-      if (deleted < CHUNK) {
-        this.counts.delete(queueId);
-        return total;
-      }
+      if (deleted < CHUNK) return total;
     }
   }
 
@@ -813,7 +816,8 @@ export class SqliteStore implements SqsStore {
         this.group.write(() => {
           const row = one.get(kind, id);
           if (!row) return undefined;
-          const stored = { ...entity(row), value: change(JSON.parse(row.value) as unknown) };
+          const current = entity(row);
+          const stored = { ...current, value: change(current.value) };
           put.run(kind, id, stored.accountId, JSON.stringify(stored.value));
           return stored;
         }),
@@ -832,12 +836,7 @@ export class SqliteStore implements SqsStore {
   }
 
   async sweepDeduplication(now: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = await this.group.write(() => this.s.sweepDedup.run(now).changes);
-      total += deleted;
-      if (deleted < CHUNK) return total;
-    }
+    return this.inChunks(() => this.s.sweepDedup.run(now).changes);
   }
 
   async close(): Promise<void> {
