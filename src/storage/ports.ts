@@ -101,6 +101,12 @@ export interface ReceiveRequest {
   fifoScanLimit: number;
   /** Dead-letter redrive: messages received this many times already move instead of returning. */
   redrive: { maxReceiveCount: number; targetQueueId: number; sourceArn: string } | null;
+  /**
+   * FIFO ReceiveRequestAttemptId: when the receive hands out messages, the engine records which
+   * (and their receipt tokens) under this id until `expiresAt`, in the same commit, so that a retry
+   * replays them (replayReceiveAttempt) on any node and after a restart.
+   */
+  attempt?: { id: string; expiresAt: number };
 }
 
 export interface ReceiveResult {
@@ -180,6 +186,18 @@ export interface SqsStore {
     visibleAt: number,
     now: number,
   ): Promise<VisibilityOutcome>;
+  /**
+   * The messages of a recorded attempt, as that receive handed them out, with their visibility
+   * pushed out to `visibleUntil`, provided the attempt's window is open and every one of its
+   * messages is still in flight under that receive, untouched (not deleted, received again, moved
+   * or given another visibility). Otherwise the record is dropped and the answer is undefined.
+   */
+  replayReceiveAttempt(
+    queueId: number,
+    attemptId: string,
+    now: number,
+    visibleUntil: number,
+  ): Promise<{ receivedAt: number; messages: StoredMessage[] } | undefined>;
   /** Deletes the messages sent at or before `sentAtOrBefore`. */
   purgeMessages(queueId: number, sentAtOrBefore: number): Promise<number>;
   countMessages(queueId: number, now: number): Promise<MessageCounts>;
@@ -200,7 +218,7 @@ export interface SqsStore {
 
   /** Deletes every queue, message and task (test rigs: POST /_sealq/reset). */
   reset(): Promise<void>;
-  /** Housekeeping: drops expired dedup entries; returns how many. */
+  /** Housekeeping: drops expired dedup entries and receive attempts; returns how many dedup entries. */
   sweepDeduplication(now: number): Promise<number>;
   /**
    * Claims (or renews) the lease `name` for `holder` until `now + ttlMs`; true when `holder` has

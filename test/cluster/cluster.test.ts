@@ -213,6 +213,21 @@ describe.skipIf(!postgresUp)('a cluster of three nodes on one PostgreSQL schema'
     for (const node of nodes) expect(await counts(node, name)).toEqual({ visible: 0, notVisible: 0, delayed: 0 });
   });
 
+  it('FIFO: a receive retried with the same ReceiveRequestAttemptId on another node gets the same messages and handles', async () => {
+    const name = `attempt-${randomBytes(3).toString('hex')}.fifo`;
+    await createQueue(n1(), name, { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
+    for (const body of ['a', 'b', 'c']) {
+      await n1().sqs.send(new Sqs.SendMessageCommand({ QueueUrl: n1().url(name), MessageBody: body, MessageGroupId: 'g' }));
+    }
+    const attempt = { MaxNumberOfMessages: 2, VisibilityTimeout: 60, ReceiveRequestAttemptId: 'retry-1' };
+    const first = await receive(n2(), name, attempt);
+    expect(first.map((m) => m.Body)).toEqual(['a', 'b']);
+    const retried = await receive(n3(), name, attempt);
+    expect(retried.map((m) => [m.MessageId, m.ReceiptHandle])).toEqual(first.map((m) => [m.MessageId, m.ReceiptHandle]));
+    // A different attempt finds the group in flight.
+    expect(await receive(n1(), name, { ...attempt, ReceiveRequestAttemptId: 'other' })).toEqual([]);
+  });
+
   it('a long poll on node 2 wakes within milliseconds of a send through node 3', async () => {
     const name = `wake-${randomBytes(3).toString('hex')}`;
     await createQueue(n1(), name);

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { createQueue, queueAttributes, receiveAll } from '../support/e2e.js';
-import { clientFor, errorOf, protocols, startTestServer, type TestServer } from '../support/sealq.js';
+import { clientFor, dropTestSchema, errorOf, protocols, startTestServer, type TestServer } from '../support/sealq.js';
 
 const clock = new ManualClock();
 let server: TestServer;
@@ -153,6 +156,42 @@ describe.each(protocols)('FIFO queues over $name', ({ sdk }) => {
     expect((await receive('attempt-3')).Messages?.map((m) => m.Body)).toEqual(['r3']);
   });
 
+  it('a retry with the same ReceiveRequestAttemptId restarts the visibility timeout', async () => {
+    const url = await fifoQueue();
+    await send(url, 'v1', 'g');
+    const receive = (attempt: string) =>
+      client().send(new sdk.ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 30, ReceiveRequestAttemptId: attempt }));
+    const first = await receive('slow-consumer');
+    clock.advance(20_000);
+    expect((await receive('slow-consumer')).Messages?.map((m) => m.ReceiptHandle)).toEqual(first.Messages?.map((m) => m.ReceiptHandle));
+    // 40 s after the first receive: its own timeout is over, the retry's is not.
+    clock.advance(20_000);
+    expect((await receive('another')).Messages ?? []).toEqual([]);
+    clock.advance(11_000);
+    const after = await receive('another');
+    expect(after.Messages?.map((m) => m.Body)).toEqual(['v1']);
+    expect(after.Messages?.[0].ReceiptHandle).not.toBe(first.Messages?.[0].ReceiptHandle);
+  });
+
+  it('does not replay an attempt once one of its messages was deleted or had its visibility changed', async () => {
+    const url = await fifoQueue();
+    for (const body of ['t1', 't2', 't3', 't4']) await send(url, body, 'g');
+    const receive = (attempt: string) =>
+      client().send(new sdk.ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 2, ReceiveRequestAttemptId: attempt }));
+    const first = await receive('touched-by-delete');
+    await client().send(new sdk.DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first.Messages![0].ReceiptHandle }));
+    // Not replayed: a fresh receive, which finds the group busy (t2 is still in flight).
+    expect((await receive('touched-by-delete')).Messages ?? []).toEqual([]);
+    await client().send(new sdk.DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first.Messages![1].ReceiptHandle }));
+
+    const second = await receive('touched-by-visibility');
+    expect(second.Messages?.map((m) => m.Body)).toEqual(['t3', 't4']);
+    await client().send(
+      new sdk.ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: second.Messages![1].ReceiptHandle, VisibilityTimeout: 100 }),
+    );
+    expect((await receive('touched-by-visibility')).Messages ?? []).toEqual([]);
+  });
+
   it('requires MessageGroupId, and a deduplication id unless content-based', async () => {
     const url = await fifoQueue({ ContentBasedDeduplication: 'false' });
     const noGroup = await errorOf(
@@ -226,5 +265,39 @@ describe.each(protocols)('FIFO queues over $name', ({ sdk }) => {
       client().send(new sdk.SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageDeduplicationId: 'd' })),
     );
     expect(dedup).toMatchObject({ code: 'InvalidParameterValue', status: 400 });
+  });
+});
+
+describe('ReceiveRequestAttemptId across a restart', () => {
+  it('a retry after the server restarted gets the same messages and receipt handles', async () => {
+    const { sdk } = protocols[0];
+    const dataDir = mkdtempSync(join(tmpdir(), 'sealq-attempt-restart-'));
+    const restartClock = new ManualClock();
+    const first = await startTestServer({ 'data-dir': dataDir }, { clock: restartClock });
+    let second: TestServer | undefined;
+    try {
+      const url = await createQueue(clientFor(sdk, first.url), sdk, { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
+      for (const body of ['before-1', 'before-2']) {
+        await clientFor(sdk, first.url).send(new sdk.SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageGroupId: 'g' }));
+      }
+      const receive = (base: string) =>
+        clientFor(sdk, base).send(
+          new sdk.ReceiveMessageCommand({ QueueUrl: url.replace(first.url, base), MaxNumberOfMessages: 10, ReceiveRequestAttemptId: 'across' }),
+        );
+      const before = await receive(first.url);
+      expect(before.Messages?.map((m) => m.Body)).toEqual(['before-1', 'before-2']);
+      await first.sealq.close();
+
+      restartClock.advance(5_000);
+      second = await startTestServer({ 'data-dir': dataDir }, { clock: restartClock });
+      const after = await receive(second.url);
+      expect(after.Messages?.map((m) => [m.Body, m.MessageId, m.ReceiptHandle])).toEqual(
+        before.Messages?.map((m) => [m.Body, m.MessageId, m.ReceiptHandle]),
+      );
+    } finally {
+      await second?.sealq.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      await dropTestSchema(dataDir);
+    }
   });
 });

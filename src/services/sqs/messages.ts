@@ -23,13 +23,6 @@ import type { QueueAccess } from './access.js';
 import type { MessageEncryption } from './sse.js';
 import { peekMessages, type PeekedMessage } from './peek.js';
 
-interface AttemptRecord {
-  expiresAt: number;
-  visibleUntil: number;
-  seqs: number[];
-  messages: ReceivedMessage[];
-}
-
 const SYSTEM_ATTRIBUTE_NAMES = new Set([
   'All',
   'SenderId',
@@ -47,9 +40,6 @@ const SYSTEM_ATTRIBUTE_NAMES = new Set([
 /** Sending, receiving (with long polling), deleting and hiding messages. */
 export class MessageOperations {
   readonly waiters = new Waiters();
-  /** FIFO ReceiveRequestAttemptId: repeated receives within 5 minutes get the same answer. */
-  private readonly attempts = new Map<string, AttemptRecord>();
-  private readonly attemptBySeq = new Map<number, string>();
 
   constructor(
     private readonly store: SqsStore,
@@ -204,14 +194,13 @@ export class MessageOperations {
       receivedAt: 0,
     };
 
-    const attemptKey =
-      queue.record.fifo && input.receiveRequestAttemptId !== undefined
-        ? `${queue.record.id}/${input.receiveRequestAttemptId}`
-        : undefined;
-    if (attemptKey) {
-      checkAttemptId(input.receiveRequestAttemptId!);
-      const previous = this.replayAttempt(attemptKey);
-      if (previous) return previous;
+    // FIFO ReceiveRequestAttemptId: a retry within 5 minutes gets the same messages and handles
+    // (and hides them for another visibility timeout), as long as none of them was touched since.
+    const attemptId = queue.record.fifo ? input.receiveRequestAttemptId : undefined;
+    if (attemptId !== undefined) {
+      checkAttemptId(attemptId);
+      const replayed = await this.replayAttempt(ctx, queue, attemptId, visibility, view);
+      if (replayed) return replayed;
     }
 
     const waitSeconds = wait ?? queue.settings.receiveWaitSeconds;
@@ -219,11 +208,10 @@ export class MessageOperations {
     for (;;) {
       const version = this.waiters.version(queue.record.id);
       const scannedAt = this.clock.now();
-      const messages = await this.receiveOnce(ctx, queue, max, visibility, view, scannedAt);
+      const messages = await this.receiveOnce(ctx, queue, max, visibility, view, scannedAt, attemptId);
       if (messages.length > 0) {
         // Others may be waiting for what this receive left behind.
         if (messages.length === max) this.waiters.notify(queue.record.id, 1);
-        if (attemptKey) this.rememberAttempt(attemptKey, messages, visibility ?? queue.settings.visibilityTimeoutSeconds);
         return messages;
       }
       const remaining = deadline - Date.now();
@@ -238,7 +226,7 @@ export class MessageOperations {
       if (!current) return [];
       queue = current;
       if (!woken && deadline - Date.now() <= 0) {
-        return this.receiveOnce(ctx, queue, max, visibility, view);
+        return this.receiveOnce(ctx, queue, max, visibility, view, this.clock.now(), attemptId);
       }
     }
   }
@@ -249,7 +237,8 @@ export class MessageOperations {
     max: number,
     visibilitySeconds: number | undefined,
     view: MessageView,
-    now = this.clock.now(),
+    now: number,
+    attemptId: string | undefined,
   ): Promise<ReceivedMessage[]> {
     const visibleUntil = now + (visibilitySeconds ?? queue.settings.visibilityTimeoutSeconds) * 1000;
     const redrive = queue.settings.redrive;
@@ -265,6 +254,7 @@ export class MessageOperations {
         redrive && target
           ? { maxReceiveCount: redrive.maxReceiveCount, targetQueueId: target.record.id, sourceArn: queue.arn }
           : null,
+      attempt: attemptId === undefined ? undefined : { id: attemptId, expiresAt: now + sqsLimits.receiveRequestAttemptWindowMs },
     });
     view.receivedAt = now;
     this.metrics.message(queue.record.name, 'received', result.messages.length);
@@ -273,63 +263,39 @@ export class MessageOperations {
     if (result.messages.length > 0 && this.waiters.hasWaiters(queue.record.id)) {
       this.waiters.wakeAt(queue.record.id, visibleUntil, now);
     }
-    let bodies: string[];
+    const bodies = await this.openBodies(ctx, queue, result.messages, now);
+    return result.messages.map((m, i) => render(m, view, bodies[i]));
+  }
+
+  /** The plaintext bodies of received messages (unsealing the encrypted ones as the requester). */
+  private async openBodies(ctx: RequestContext, queue: Queue, messages: StoredMessage[], now: number): Promise<string[]> {
     try {
-      const learning = this.encryption.learnKeyVersions(ctx, result.messages);
+      const learning = this.encryption.learnKeyVersions(ctx, messages);
       if (learning) await learning;
-      bodies = result.messages.map((m) =>
+      return messages.map((m) =>
         m.envelope ? this.encryption.open(ctx, queue, m.envelope, m.messageId, m.bodyCiphertext!) : m.body,
       );
     } catch (error) {
       // KMS refused this requester: the messages go back at once rather than stay hidden.
-      await Promise.all(
-        result.messages.map((m) => this.store.changeVisibility(queue.record.id, m.seq, m.receiptToken!, now, now)),
-      );
+      await Promise.all(messages.map((m) => this.store.changeVisibility(queue.record.id, m.seq, m.receiptToken!, now, now)));
       throw error;
     }
-    return result.messages.map((m, i) => render(m, view, bodies[i]));
   }
 
-  private replayAttempt(key: string): ReceivedMessage[] | undefined {
-    const record = this.attempts.get(key);
-    if (!record) return undefined;
+  private async replayAttempt(
+    ctx: RequestContext,
+    queue: Queue,
+    attemptId: string,
+    visibilitySeconds: number | undefined,
+    view: MessageView,
+  ): Promise<ReceivedMessage[] | undefined> {
     const now = this.clock.now();
-    if (now >= record.expiresAt || now >= record.visibleUntil) {
-      this.forgetAttempt(key);
-      return undefined;
-    }
-    return record.messages;
-  }
-
-  private rememberAttempt(key: string, messages: ReceivedMessage[], visibilitySeconds: number): void {
-    const now = this.clock.now();
-    if (this.attempts.size > 10_000) this.pruneAttempts(now);
-    const seqs = messages.map((m) => decodeReceiptHandle(m.receiptHandle).seq);
-    this.attempts.set(key, {
-      expiresAt: now + sqsLimits.receiveRequestAttemptWindowMs,
-      visibleUntil: now + visibilitySeconds * 1000,
-      seqs,
-      messages,
-    });
-    for (const seq of seqs) this.attemptBySeq.set(seq, key);
-  }
-
-  private touched(seq: number): void {
-    const key = this.attemptBySeq.get(seq);
-    if (key) this.forgetAttempt(key);
-  }
-
-  private forgetAttempt(key: string): void {
-    const record = this.attempts.get(key);
-    if (!record) return;
-    this.attempts.delete(key);
-    for (const seq of record.seqs) this.attemptBySeq.delete(seq);
-  }
-
-  private pruneAttempts(now: number): void {
-    for (const [key, record] of this.attempts) {
-      if (now >= record.expiresAt || now >= record.visibleUntil) this.forgetAttempt(key);
-    }
+    const visibleUntil = now + (visibilitySeconds ?? queue.settings.visibilityTimeoutSeconds) * 1000;
+    const replay = await this.store.replayReceiveAttempt(queue.record.id, attemptId, now, visibleUntil);
+    if (!replay) return undefined;
+    view.receivedAt = replay.receivedAt;
+    const bodies = await this.openBodies(ctx, queue, replay.messages, now);
+    return replay.messages.map((m, i) => render(m, view, bodies[i]));
   }
 
   async delete(ctx: RequestContext, queueUrl: string, receiptHandle: string): Promise<void> {
@@ -338,7 +304,6 @@ export class MessageOperations {
     const handle = this.handleFor(queue, receiptHandle);
     const fifo = queue.record.fifo;
     const outcome = await this.store.deleteMessage(queue.record.id, handle.seq, handle.token, fifo ? this.clock.now() : null);
-    this.touched(handle.seq);
     if (outcome === 'deleted') this.metrics.message(queue.record.name, 'deleted');
     // FIFO: the delete frees the message's group, so the next message of that group is available.
     if (fifo && outcome === 'deleted') this.waiters.announce(queue.record.id, 1);
@@ -367,8 +332,7 @@ export class MessageOperations {
       : [];
     if (fifo && outcomes.includes('deleted')) this.waiters.announce(queue.record.id);
     outcomes.forEach((outcome, i) => {
-      const { seq, index } = receipts[i];
-      this.touched(seq);
+      const { index } = receipts[i];
       if (outcome === 'deleted') this.metrics.message(queue.record.name, 'deleted');
       try {
         deleteResult(outcome, fifo, receiptHandles[index]);
@@ -412,7 +376,6 @@ export class MessageOperations {
       );
     }
     const outcome = await this.store.changeVisibility(queue.record.id, handle.seq, handle.token, visibleAt, now);
-    this.touched(handle.seq);
     if (outcome === 'missing' || outcome === 'stale-receipt') {
       throw sqsErrors.notAvailableForVisibilityChange(receiptHandle);
     }

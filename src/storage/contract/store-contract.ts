@@ -806,6 +806,99 @@ export function describeStoreContract(
       });
     });
 
+    describe('receive attempts (FIFO ReceiveRequestAttemptId)', () => {
+      const WINDOW = 5 * 60 * SECOND;
+      /** A FIFO queue with three messages in one group, two of them received under attempt 'a1'. */
+      async function attempted() {
+        const queue = await createQueue('q.fifo', { fifo: true });
+        await store.insertMessages(queue.id, ['m1', 'm2', 'm3'].map((b) => fifoMessage('g', b, { body: b })), T0);
+        const { messages } = await store.receiveMessages(
+          queue.id,
+          receiveAt(T0, { fifo: true, maxMessages: 2, visibleUntil: T0 + 30 * SECOND, attempt: { id: 'a1', expiresAt: T0 + WINDOW } }),
+        );
+        expect(bodies(messages)).toEqual(['m1', 'm2']);
+        return { queue, messages };
+      }
+
+      it('replays the same messages and receipts, hidden for another timeout, without counting a receive', async () => {
+        const { queue, messages } = await attempted();
+        const replay = await store.replayReceiveAttempt(queue.id, 'a1', T0 + 10 * SECOND, T0 + 40 * SECOND);
+        expect(replay?.receivedAt).toBe(T0);
+        expect(replay?.messages).toEqual(messages.map((m) => ({ ...m, visibleAt: T0 + 40 * SECOND })));
+        // The visibility timeout restarted: still hidden after the first one would have ended.
+        expect(await store.countMessages(queue.id, T0 + 35 * SECOND)).toEqual({ visible: 1, inFlight: 2, delayed: 0 });
+        expect(await store.nextVisibleAt(queue.id, T0 + 35 * SECOND)).toBe(T0 + 40 * SECOND);
+        // A replay can be replayed, and the receipts stay live.
+        const again = await store.replayReceiveAttempt(queue.id, 'a1', T0 + 20 * SECOND, T0 + 50 * SECOND);
+        expect(again?.messages.map((m) => [m.seq, m.receiptToken])).toEqual(messages.map((m) => [m.seq, m.receiptToken]));
+        for (const m of messages) expect(await store.deleteMessage(queue.id, m.seq, m.receiptToken!, T0 + 45 * SECOND)).toBe('deleted');
+      });
+
+      it('knows attempts per queue and by exact id, and records none for an empty receive', async () => {
+        const { queue } = await attempted();
+        const other = await createQueue('other.fifo', { fifo: true });
+        expect(await store.replayReceiveAttempt(other.id, 'a1', T0 + SECOND, T0 + 31 * SECOND)).toBeUndefined();
+        expect(await store.replayReceiveAttempt(queue.id, 'A1', T0 + SECOND, T0 + 31 * SECOND)).toBeUndefined();
+        const empty = await store.receiveMessages(other.id, receiveAt(T0, { fifo: true, attempt: { id: 'e', expiresAt: T0 + WINDOW } }));
+        expect(empty.messages).toEqual([]);
+        await store.insertMessages(other.id, [fifoMessage('g', 'late')], T0 + SECOND);
+        expect(await store.replayReceiveAttempt(other.id, 'e', T0 + 2 * SECOND, T0 + 32 * SECOND)).toBeUndefined();
+      });
+
+      it('replays nothing once a message of the attempt was deleted, and forgets the attempt', async () => {
+        const { queue, messages } = await attempted();
+        expect(await store.deleteMessage(queue.id, messages[1].seq, messages[1].receiptToken!, T0 + SECOND)).toBe('deleted');
+        expect(await store.replayReceiveAttempt(queue.id, 'a1', T0 + 2 * SECOND, T0 + 32 * SECOND)).toBeUndefined();
+        // The untouched message kept its visibility.
+        expect(await store.nextVisibleAt(queue.id, T0 + 2 * SECOND)).toBe(T0 + 30 * SECOND);
+      });
+
+      it('replays nothing once a message of the attempt had its visibility changed', async () => {
+        const { queue, messages } = await attempted();
+        expect(await store.changeVisibility(queue.id, messages[0].seq, messages[0].receiptToken!, T0 + 60 * SECOND, T0 + SECOND)).toBe('changed');
+        expect(await store.replayReceiveAttempt(queue.id, 'a1', T0 + 2 * SECOND, T0 + 32 * SECOND)).toBeUndefined();
+        expect(await store.nextVisibleAt(queue.id, T0 + 2 * SECOND)).toBe(T0 + 30 * SECOND);
+      });
+
+      it('replays nothing once the messages became visible or were received again', async () => {
+        const { queue, messages } = await attempted();
+        expect(await store.replayReceiveAttempt(queue.id, 'a1', T0 + 30 * SECOND, T0 + 60 * SECOND)).toBeUndefined();
+        const { messages: second } = await store.receiveMessages(
+          queue.id,
+          receiveAt(T0 + 30 * SECOND, { fifo: true, maxMessages: 2, attempt: { id: 'a2', expiresAt: T0 + 30 * SECOND + WINDOW } }),
+        );
+        expect(second.map((m) => m.seq)).toEqual(messages.map((m) => m.seq));
+        expect(await store.replayReceiveAttempt(queue.id, 'a1', T0 + 31 * SECOND, T0 + 61 * SECOND)).toBeUndefined();
+        expect((await store.replayReceiveAttempt(queue.id, 'a2', T0 + 31 * SECOND, T0 + 61 * SECOND))?.messages.map((m) => m.receiptToken)).toEqual(
+          second.map((m) => m.receiptToken),
+        );
+      });
+
+      it('replays nothing after the 5-minute window, even with the messages still hidden', async () => {
+        const queue = await createQueue('q.fifo', { fifo: true });
+        await store.insertMessages(queue.id, [fifoMessage('g', 'k')], T0);
+        await store.receiveMessages(
+          queue.id,
+          receiveAt(T0, { fifo: true, visibleUntil: T0 + 3600 * SECOND, attempt: { id: 'a1', expiresAt: T0 + WINDOW } }),
+        );
+        expect(await store.replayReceiveAttempt(queue.id, 'a1', T0 + WINDOW - 1, T0 + 3600 * SECOND)).toBeDefined();
+        expect(await store.replayReceiveAttempt(queue.id, 'a1', T0 + WINDOW, T0 + 3600 * SECOND)).toBeUndefined();
+      });
+
+      it('a new receive under the same attempt id replaces the record', async () => {
+        const { queue, messages } = await attempted();
+        for (const m of messages) await store.deleteMessage(queue.id, m.seq, m.receiptToken!, T0 + SECOND);
+        const { messages: next } = await store.receiveMessages(
+          queue.id,
+          receiveAt(T0 + SECOND, { fifo: true, attempt: { id: 'a1', expiresAt: T0 + SECOND + WINDOW } }),
+        );
+        expect(bodies(next)).toEqual(['m3']);
+        const replay = await store.replayReceiveAttempt(queue.id, 'a1', T0 + 2 * SECOND, T0 + 32 * SECOND);
+        expect(replay).toMatchObject({ receivedAt: T0 + SECOND });
+        expect(bodies(replay!.messages)).toEqual(['m3']);
+      });
+    });
+
     describe('large queues', () => {
       async function fill(queueId: number, count: number) {
         for (let i = 0; i < count; i += 500) {
@@ -1235,6 +1328,20 @@ export function describeStoreContract(
         expectStrictlyIncreasing([fifoOutcome.sequenceNumber, newestOutcome.sequenceNumber, later.sequenceNumber]);
         const another = await createQueue('another');
         expect([std.id, fifoQ.id, gone.id]).not.toContain(another.id);
+      });
+
+      it('keeps receive attempts, so a retry after the restart replays', async () => {
+        const reopen = reopenOrSkip();
+        const queue = await createQueue('q.fifo', { fifo: true });
+        await store.insertMessages(queue.id, [fifoMessage('g', 'k', { body: 'kept' })], T0);
+        const { messages } = await store.receiveMessages(
+          queue.id,
+          receiveAt(T0, { fifo: true, attempt: { id: 'retry-me', expiresAt: T0 + 300 * SECOND } }),
+        );
+        await store.close();
+        store = await reopen();
+        const replay = await store.replayReceiveAttempt(queue.id, 'retry-me', T0 + SECOND, T0 + 31 * SECOND);
+        expect(replay?.messages.map((m) => [m.body, m.seq, m.receiptToken])).toEqual(messages.map((m) => [m.body, m.seq, m.receiptToken]));
       });
 
       it('commits writes still pending when the store is closed', async () => {

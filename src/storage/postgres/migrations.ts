@@ -112,7 +112,25 @@ CREATE TABLE sqs_leases (
 ALTER TABLE sqs_messages SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.05);
 `;
 
+/**
+ * FIFO ReceiveRequestAttemptId: a receive's messages and receipt tokens, kept for the 5-minute
+ * window so that a retry replays them on any node.
+ */
+const receiveAttempts = `
+CREATE TABLE sqs_receive_attempts (
+  queue_id      bigint NOT NULL,
+  attempt_id    text COLLATE "C" NOT NULL,
+  received_at   bigint NOT NULL,
+  expires_at    bigint NOT NULL,
+  visible_until bigint NOT NULL,
+  receipts      jsonb  NOT NULL,
+  PRIMARY KEY (queue_id, attempt_id)
+);
+CREATE INDEX sqs_receive_attempts_by_expiry ON sqs_receive_attempts (expires_at);
+`;
+
 export const pgMigrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'cluster', sql: cluster },
+  { version: 3, name: 'receive-attempts', sql: receiveAttempts },
 ];

@@ -285,6 +285,7 @@ export class PgStore implements SqsStore {
       if (rows.length === 0) return false;
       await c.query('DELETE FROM sqs_deduplication WHERE queue_id = $1', [id]);
       await c.query('DELETE FROM sqs_move_tasks WHERE source_queue_id = $1', [id]);
+      await c.query('DELETE FROM sqs_receive_attempts WHERE queue_id = $1', [id]);
       await c.query(
         `INSERT INTO sqs_deleted_queues (account_id, name, deleted_at) VALUES ($1, $2, $3)
          ON CONFLICT (account_id, name) DO UPDATE SET deleted_at = excluded.deleted_at`,
@@ -476,6 +477,22 @@ export class PgStore implements SqsStore {
           [request.visibleUntil, request.now, received.map((r) => r.row.id), received.map((r) => r.token)],
         );
       }
+      if (request.attempt && received.length > 0) {
+        await c.query(
+          `INSERT INTO sqs_receive_attempts (queue_id, attempt_id, received_at, expires_at, visible_until, receipts)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (queue_id, attempt_id) DO UPDATE SET received_at = excluded.received_at,
+             expires_at = excluded.expires_at, visible_until = excluded.visible_until, receipts = excluded.receipts`,
+          [
+            queueId,
+            request.attempt.id,
+            request.now,
+            request.attempt.expiresAt,
+            request.visibleUntil,
+            JSON.stringify(received.map((r) => [r.row.id, r.token])),
+          ],
+        );
+      }
       return {
         messages: received.map(({ row, token }) => toReceived(row, request, token)),
         movedToDeadLetter: dead.length,
@@ -514,6 +531,57 @@ export class PgStore implements SqsStore {
       [picked, queueId, request.now],
     );
     return content.rows;
+  }
+
+  async replayReceiveAttempt(
+    queueId: number,
+    attemptId: string,
+    now: number,
+    visibleUntil: number,
+  ): Promise<{ receivedAt: number; messages: StoredMessage[] } | undefined> {
+    return this.tx(async (c) => {
+      const found = await c.query<{ received_at: number; expires_at: number; visible_until: number; receipts: Array<[number, number]> }>(
+        `SELECT received_at, expires_at, visible_until, receipts FROM sqs_receive_attempts
+         WHERE queue_id = $1 AND attempt_id = $2 FOR UPDATE`,
+        [queueId, attemptId],
+      );
+      const attempt = found.rows[0];
+      if (!attempt) return undefined;
+      let rows: Array<MessageRow & { receipt_token: number | null }> = [];
+      if (now < attempt.expires_at && now < attempt.visible_until) {
+        const ids = attempt.receipts.map(([seq]) => seq);
+        const locked = await c.query<MessageRow & { receipt_token: number | null }>(
+          `SELECT ${ALL_COLUMNS}, receipt_token FROM sqs_messages WHERE id = ANY($1::bigint[]) AND queue_id = $2 FOR UPDATE`,
+          [ids, queueId],
+        );
+        const byId = new Map(locked.rows.map((r) => [r.id, r]));
+        rows = attempt.receipts.flatMap(([seq, token]) => {
+          const row = byId.get(seq);
+          return row && row.receipt_token === token && row.visible_at === attempt.visible_until ? [row] : [];
+        });
+      }
+      if (rows.length === 0 || rows.length !== attempt.receipts.length) {
+        await c.query('DELETE FROM sqs_receive_attempts WHERE queue_id = $1 AND attempt_id = $2', [queueId, attemptId]);
+        return undefined;
+      }
+      await c.query('UPDATE sqs_messages SET visible_at = $1 WHERE id = ANY($2::bigint[])', [visibleUntil, rows.map((r) => r.id)]);
+      await c.query('UPDATE sqs_receive_attempts SET visible_until = $1 WHERE queue_id = $2 AND attempt_id = $3', [
+        visibleUntil,
+        queueId,
+        attemptId,
+      ]);
+      return {
+        receivedAt: attempt.received_at,
+        messages: rows.map((row) =>
+          toStored(row, {
+            visibleAt: visibleUntil,
+            receiveCount: row.receive_count,
+            firstReceivedAt: row.first_received_at,
+            receiptToken: row.receipt_token,
+          }),
+        ),
+      };
+    });
   }
 
   async deleteMessage(queueId: number, seq: number, receiptToken: number, inFlightAt: number | null): Promise<DeleteOutcome> {
@@ -703,7 +771,7 @@ export class PgStore implements SqsStore {
   async reset(): Promise<void> {
     this.orphans.clear();
     await this.query(
-      `TRUNCATE sqs_messages, sqs_deduplication, sqs_move_tasks, sqs_queues, sqs_deleted_queues,
+      `TRUNCATE sqs_messages, sqs_deduplication, sqs_receive_attempts, sqs_move_tasks, sqs_queues, sqs_deleted_queues,
          sqs_orphaned_queues, sqs_leases, iam_entities`,
     );
   }
@@ -782,6 +850,7 @@ export class PgStore implements SqsStore {
 
   async sweepDeduplication(now: number): Promise<number> {
     return this.track(async () => {
+      await this.pool.query('DELETE FROM sqs_receive_attempts WHERE expires_at <= $1', [now]);
       const result = await this.pool.query('DELETE FROM sqs_deduplication WHERE expires_at <= $1', [now]);
       return result.rowCount ?? 0;
     });

@@ -81,6 +81,18 @@ interface StateRow {
   dead_letter_source_arn: string | null;
 }
 
+interface ReplayRow extends StateRow {
+  receipt_token: number | null;
+}
+
+interface AttemptRow {
+  received_at: number;
+  expires_at: number;
+  visible_until: number;
+  /** JSON: [[seq, receiptToken], ...] */
+  receipts: string;
+}
+
 interface ContentRow {
   message_id: string;
   body: string;
@@ -309,6 +321,22 @@ export class SqliteStore implements SqsStore {
         'SELECT receipt_token, visible_at FROM sqs_messages WHERE id = ? AND queue_id = ?',
       ),
       setVisibleAt: db.prepare('UPDATE sqs_messages SET visible_at = ? WHERE id = ?'),
+      putAttempt: db.prepare(
+        `INSERT INTO sqs_receive_attempts (queue_id, attempt_id, received_at, expires_at, visible_until, receipts)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (queue_id, attempt_id) DO UPDATE SET received_at = excluded.received_at,
+           expires_at = excluded.expires_at, visible_until = excluded.visible_until, receipts = excluded.receipts`,
+      ),
+      attemptOf: db.prepare<[number, string], AttemptRow>(
+        'SELECT received_at, expires_at, visible_until, receipts FROM sqs_receive_attempts WHERE queue_id = ? AND attempt_id = ?',
+      ),
+      extendAttempt: db.prepare('UPDATE sqs_receive_attempts SET visible_until = ? WHERE queue_id = ? AND attempt_id = ?'),
+      dropAttempt: db.prepare('DELETE FROM sqs_receive_attempts WHERE queue_id = ? AND attempt_id = ?'),
+      sweepAttempts: db.prepare('DELETE FROM sqs_receive_attempts WHERE expires_at <= ?'),
+      deleteQueueAttempts: db.prepare('DELETE FROM sqs_receive_attempts WHERE queue_id = ?'),
+      replayState: db.prepare<[number, number], ReplayRow>(
+        `SELECT ${STATE_COLUMNS}, receipt_token FROM sqs_messages WHERE id = ? AND queue_id = ?`,
+      ),
       purge: db.prepare(deepQueueSql.purge),
       countVisible: db.prepare<[number, number], { n: number }>(
         'SELECT count(*) AS n FROM sqs_messages WHERE queue_id = ? AND visible_at <= ?',
@@ -408,6 +436,7 @@ export class SqliteStore implements SqsStore {
       if (!row) return false;
       this.s.deleteQueueDedup.run(id);
       this.s.deleteQueueTasks.run(id);
+      this.s.deleteQueueAttempts.run(id);
       this.s.deleteQueue.run(id);
       this.s.rememberDeleted.run(row.account_id, row.name, now);
       return this.s.deleteQueueMessages.run(id).changes === CHUNK;
@@ -506,7 +535,49 @@ export class SqliteStore implements SqsStore {
         }
         messages.push(this.receivedMessage(row, request, token));
       }
+      if (request.attempt && messages.length > 0) {
+        const receipts = JSON.stringify(messages.map((m) => [m.seq, m.receiptToken]));
+        this.s.putAttempt.run(queueId, request.attempt.id, request.now, request.attempt.expiresAt, request.visibleUntil, receipts);
+      }
       return { messages, movedToDeadLetter };
+    });
+  }
+
+  async replayReceiveAttempt(
+    queueId: number,
+    attemptId: string,
+    now: number,
+    visibleUntil: number,
+  ): Promise<{ receivedAt: number; messages: StoredMessage[] } | undefined> {
+    return this.group.write(() => {
+      const attempt = this.s.attemptOf.get(queueId, attemptId);
+      if (!attempt) return undefined;
+      const receipts = JSON.parse(attempt.receipts) as Array<[number, number]>;
+      const rows: ReplayRow[] = [];
+      if (now < attempt.expires_at && now < attempt.visible_until) {
+        for (const [seq, token] of receipts) {
+          const row = this.s.replayState.get(seq, queueId);
+          if (!row || row.receipt_token !== token || row.visible_at !== attempt.visible_until) break;
+          rows.push(row);
+        }
+      }
+      if (rows.length === 0 || rows.length !== receipts.length) {
+        this.s.dropAttempt.run(queueId, attemptId);
+        return undefined;
+      }
+      for (const row of rows) this.s.setVisibleAt.run(visibleUntil, row.id);
+      this.s.extendAttempt.run(visibleUntil, queueId, attemptId);
+      return {
+        receivedAt: attempt.received_at,
+        messages: rows.map((row) =>
+          this.storedMessage(row, {
+            visibleAt: visibleUntil,
+            receiveCount: row.receive_count,
+            firstReceivedAt: row.first_received_at,
+            receiptToken: row.receipt_token,
+          }),
+        ),
+      };
     });
   }
 
@@ -769,7 +840,7 @@ export class SqliteStore implements SqsStore {
     this.lowestIds.clear();
     return this.group.write(() => {
       this.envelopes.forget();
-      for (const table of ['sqs_messages', 'sqs_envelopes', 'sqs_deduplication', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'sqs_leases', 'iam_entities']) {
+      for (const table of ['sqs_messages', 'sqs_envelopes', 'sqs_deduplication', 'sqs_receive_attempts', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'sqs_leases', 'iam_entities']) {
         this.db.prepare(`DELETE FROM ${table}`).run();
       }
     });
@@ -836,6 +907,7 @@ export class SqliteStore implements SqsStore {
   }
 
   async sweepDeduplication(now: number): Promise<number> {
+    await this.group.write(() => this.s.sweepAttempts.run(now));
     return this.inChunks(() => this.s.sweepDedup.run(now).changes);
   }
 
