@@ -30,6 +30,7 @@ import { applyResourceBootstrap } from './services/resource-bootstrap.js';
 import { join } from 'node:path';
 import { S3Service } from './services/s3/s3-service.js';
 import { ObjectFiles } from './services/s3/object-files.js';
+import { ChunkedObjectData } from './services/s3/chunked-object-data.js';
 import { ownedFileKeys } from './services/s3/sealed-file.js';
 
 export const version: string = (
@@ -137,8 +138,12 @@ async function startServices(
   await eventsCore.load();
   eventsCore.onDelivery = (record) => reportDelivery(metrics, logger, 'events', record);
   const events = new JsonService<CallerContext>(eventsModel, eventsCore, implementedEventsActions);
-  // Object data lives in the data directory, whatever engine keeps the metadata.
-  const s3 = new S3Service(store.identity(), new ObjectFiles(join(config.dataDir, 's3'), ownedFileKeys(identity.kms)), () => sqs, identity.authorizer, clock);
+  // Object data goes where the metadata goes: files in the data directory with SQLite, the
+  // shared database with PostgreSQL (so every node serves every object).
+  const fileKeys = ownedFileKeys(identity.kms);
+  const objectData =
+    store instanceof PgStore ? new ChunkedObjectData(store.chunks(), fileKeys, clock) : new ObjectFiles(join(config.dataDir, 's3'), fileKeys);
+  const s3 = new S3Service(store.identity(), objectData, () => sqs, identity.authorizer, clock);
   await s3.load();
   s3.onDelivery = (record) => reportDelivery(metrics, logger, 's3', record);
   await applyResourceBootstrap(config.accounts, { sqs, kms: identity.kms, sns: snsCore, events: eventsCore, s3, region: config.region });

@@ -291,3 +291,26 @@ export interface ClusterBus {
   subscribe(listener: ClusterListener): void;
   close(): Promise<void>;
 }
+
+/**
+ * Object data in numbered chunks, kept by an engine that several nodes share (PostgreSQL), so
+ * every node reads the S3 objects any node wrote. Chunks are opaque: the caller seals them.
+ */
+export interface ChunkStore {
+  /** Starts a file; it is readable only once finishFile has recorded its size. */
+  createFile(fileId: string, keyBlob: Buffer, now: number): Promise<void>;
+  putChunk(fileId: string, index: number, data: Buffer): Promise<void>;
+  finishFile(fileId: string, size: number, chunkCount: number): Promise<void>;
+  /** A finished file that has not been removed; undefined otherwise. */
+  getFile(fileId: string): Promise<{ keyBlob: Buffer; size: number; chunkCount: number } | undefined>;
+  /** Chunks `first` to `last` inclusive, in order; missing ones are simply absent. */
+  getChunks(fileId: string, first: number, last: number): Promise<Array<{ index: number; data: Buffer }>>;
+  /**
+   * Marks a file removed: getFile no longer finds it, but its chunks stay for readers that opened
+   * it before, until sweepFiles.
+   */
+  removeFile(fileId: string, now: number): Promise<void>;
+  /** Deletes the files removed at or before `removedBefore` and those never finished, started at or before `abandonedBefore`. */
+  sweepFiles(removedBefore: number, abandonedBefore: number): Promise<number>;
+  wipe(): Promise<void>;
+}

@@ -15,9 +15,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Kms from '@aws-sdk/client-kms';
+import * as S3 from '@aws-sdk/client-s3';
 import * as Sqs from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT, dropSchemas, ensureBuilt, killStartedProcesses, postgresReachable, postgresUrl, SealqProcess, sleep } from '../support/processes.js';
+import {
+  ACCOUNT,
+  dropSchemas,
+  ensureBuilt,
+  killStartedProcesses,
+  postgresReachable,
+  postgresUrl,
+  processCredentials,
+  SealqProcess,
+  sleep,
+} from '../support/processes.js';
 
 // CI always has the database, so there a missing one fails the run instead of skipping it.
 const postgresUp = Boolean(process.env.CI) || (await postgresReachable());
@@ -226,6 +237,28 @@ describe.skipIf(!postgresUp)('a cluster of three nodes on one PostgreSQL schema'
     expect(retried.map((m) => [m.MessageId, m.ReceiptHandle])).toEqual(first.map((m) => [m.MessageId, m.ReceiptHandle]));
     // A different attempt finds the group in flight.
     expect(await receive(n1(), name, { ...attempt, ReceiveRequestAttemptId: 'other' })).toEqual([]);
+  });
+
+  it('an S3 object written through node 1 is read, copied and deleted through the others', async () => {
+    const s3 = (node: Node) =>
+      new S3.S3Client({ endpoint: node.server.url, region: 'us-east-1', credentials: processCredentials, forcePathStyle: true, maxAttempts: 1 });
+    const [c1, c2, c3] = [s3(n1()), s3(n2()), s3(n3())];
+    try {
+      const bucket = `cluster-${randomBytes(3).toString('hex')}`;
+      await c1.send(new S3.CreateBucketCommand({ Bucket: bucket }));
+      const body = randomBytes(150_000);
+      await c1.send(new S3.PutObjectCommand({ Bucket: bucket, Key: 'k', Body: body }));
+      const read = async (client: S3.S3Client, key: string) =>
+        Buffer.from(await (await client.send(new S3.GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+      // The object's record reaches node 2 through the change feed; its data is in the database.
+      await expect.poll(() => read(c2, 'k').then((b) => b.equals(body), () => false), { timeout: 5000 }).toBe(true);
+      await c2.send(new S3.CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/k` }));
+      await expect.poll(() => read(c3, 'copy').then((b) => b.equals(body), () => false), { timeout: 5000 }).toBe(true);
+      await c3.send(new S3.DeleteObjectCommand({ Bucket: bucket, Key: 'k' }));
+      await expect.poll(() => read(c1, 'k').then(() => 'found', (e: { name?: string }) => e.name), { timeout: 5000 }).toBe('NoSuchKey');
+    } finally {
+      for (const c of [c1, c2, c3]) c.destroy();
+    }
   });
 
   it('a long poll on node 2 wakes within milliseconds of a send through node 3', async () => {

@@ -20,7 +20,29 @@ export interface WrittenFile {
   md5: string;
 }
 
-export class ObjectFiles {
+/**
+ * Where object data lives: files in the data directory (one node), or sealed chunks in a database
+ * every node shares (chunked-object-data.ts). Either way it is sealed at rest (SSE-S3).
+ */
+export interface ObjectData {
+  /** Streams `body` into a new file; `maxBytes` bounds it (EntityTooLarge). */
+  write(body: Readable, maxBytes: number): Promise<WrittenFile>;
+  /** Removes a file no object refers to any more; one already gone is fine. */
+  remove(fileId: string): Promise<void>;
+  /** Copies a stored file into a new one (CopyObject). */
+  copy(fileId: string, maxBytes: number): Promise<WrittenFile>;
+  /**
+   * Opens a file now (an error with code ENOENT when there is none), so that a later overwrite or
+   * delete cannot cut the read short.
+   */
+  open(fileId: string, range?: { start: number; end: number }): Promise<Readable>;
+  /** One new file holding the given files one after the other (CompleteMultipartUpload). */
+  concat(fileIds: string[], maxBytes: number): Promise<WrittenFile>;
+  /** Everything, for a reset of all state. */
+  wipe(): Promise<void>;
+}
+
+export class ObjectFiles implements ObjectData {
   private ready: Promise<void> | undefined;
 
   constructor(
@@ -100,13 +122,8 @@ export class ObjectFiles {
     return stream;
   }
 
-  /** One new file holding the given files one after the other (CompleteMultipartUpload). */
   async concat(fileIds: string[], maxBytes: number): Promise<WrittenFile> {
-    const open = (id: string) => this.open(id);
-    async function* parts(): AsyncGenerator<Buffer> {
-      for (const id of fileIds) for await (const chunk of await open(id)) yield chunk as Buffer;
-    }
-    return this.write(Readable.from(parts()), maxBytes);
+    return this.write(joined(this, fileIds), maxBytes);
   }
 
   /** Everything, for a reset of all state. */
@@ -114,4 +131,12 @@ export class ObjectFiles {
     await rm(this.root, { recursive: true, force: true });
     this.ready = undefined;
   }
+}
+
+/** The files' plaintext one after the other, each opened only when the one before has ended. */
+export function joined(data: Pick<ObjectData, 'open'>, fileIds: string[]): Readable {
+  async function* parts(): AsyncGenerator<Buffer> {
+    for (const id of fileIds) for await (const chunk of await data.open(id)) yield chunk as Buffer;
+  }
+  return Readable.from(parts());
 }

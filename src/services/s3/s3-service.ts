@@ -24,7 +24,7 @@ import {
 } from './notifications.js';
 import { listPage, pageArgument, type ListPage } from './list-objects.js';
 import { listUploadsPage, type UploadListOptions, type UploadPage } from './list-uploads.js';
-import type { ObjectFiles } from './object-files.js';
+import type { ObjectData } from './object-files.js';
 
 export interface S3Context {
   principal: Principal;
@@ -139,7 +139,7 @@ export class S3Service {
 
   constructor(
     private readonly store: IdentityStore,
-    readonly files: ObjectFiles,
+    readonly files: ObjectData,
     private readonly sqs: () => SqsService,
     private readonly authorizer: Authorizer,
     private readonly clock: Clock,

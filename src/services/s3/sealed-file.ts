@@ -14,7 +14,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 
 export const CHUNK = 64 * 1024;
-const TAG = 16;
+export const TAG = 16;
 const MAGIC = Buffer.from('SEALQS3\u0001', 'latin1');
 const FINAL = Buffer.from([1]);
 const NOT_FINAL = Buffer.from([0]);
@@ -32,7 +32,7 @@ function nonce(index: number): Buffer {
 }
 
 /** A chunk's ciphertext and its tag, as one buffer: one write to the file per chunk. */
-function sealChunk(key: Buffer, index: number, final: boolean, data: Buffer): Buffer {
+export function sealChunk(key: Buffer, index: number, final: boolean, data: Buffer): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, nonce(index));
   cipher.setAAD(final ? FINAL : NOT_FINAL);
   const ciphertext = cipher.update(data);
@@ -40,7 +40,7 @@ function sealChunk(key: Buffer, index: number, final: boolean, data: Buffer): Bu
   return Buffer.concat([ciphertext, cipher.getAuthTag()], ciphertext.length + TAG);
 }
 
-function openChunk(key: Buffer, index: number, final: boolean, sealed: Buffer): Buffer {
+export function openChunk(key: Buffer, index: number, final: boolean, sealed: Buffer): Buffer {
   if (sealed.length < TAG) throw new Error('sealed object data is truncated');
   const decipher = createDecipheriv('aes-256-gcm', key, nonce(index));
   decipher.setAAD(final ? FINAL : NOT_FINAL);

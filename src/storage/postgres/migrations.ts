@@ -129,8 +129,32 @@ CREATE TABLE sqs_receive_attempts (
 CREATE INDEX sqs_receive_attempts_by_expiry ON sqs_receive_attempts (expires_at);
 `;
 
+/**
+ * S3 object data in the database, so that every node serves every object: a file per object
+ * version, in sealed 64 KiB chunks (the service seals them; ciphertext does not compress).
+ * A removed file stays until a sweep, for readers that opened it before.
+ */
+const objectData = `
+CREATE TABLE s3_files (
+  file_id     text COLLATE "C" PRIMARY KEY,
+  key_blob    bytea   NOT NULL,
+  size        bigint,
+  chunk_count integer,
+  created_at  bigint  NOT NULL,
+  removed_at  bigint
+);
+CREATE TABLE s3_file_chunks (
+  file_id text COLLATE "C" NOT NULL,
+  idx     integer NOT NULL,
+  data    bytea   NOT NULL,
+  PRIMARY KEY (file_id, idx)
+);
+ALTER TABLE s3_file_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+`;
+
 export const pgMigrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'cluster', sql: cluster },
   { version: 3, name: 'receive-attempts', sql: receiveAttempts },
+  { version: 4, name: 'object-data', sql: objectData },
 ];

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { CustomTypesConfig, PoolClient, QueryResultRow } from 'pg';
 import { randomToken48 } from '../../shared/ids.js';
 import type {
+  ChunkStore,
   ClusterBus,
   ClusterEvent,
   DeleteOutcome,
@@ -25,6 +26,7 @@ import type {
 import { pgMigrations } from './migrations.js';
 import { toMoveTask, type MoveTaskRow } from '../move-task-row.js';
 import { PgClusterBus } from './pg-cluster-bus.js';
+import { PgChunkStore } from './pg-chunk-store.js';
 
 export interface PgOptions {
   /** e.g. postgres://user@host:5432/db */
@@ -772,11 +774,19 @@ export class PgStore implements SqsStore {
     this.orphans.clear();
     await this.query(
       `TRUNCATE sqs_messages, sqs_deduplication, sqs_receive_attempts, sqs_move_tasks, sqs_queues, sqs_deleted_queues,
-         sqs_orphaned_queues, sqs_leases, iam_entities`,
+         sqs_orphaned_queues, sqs_leases, iam_entities, s3_files, s3_file_chunks`,
     );
   }
 
   /** The identity store sharing this database: one jsonb document per entity. */
+  /** S3 object data in this database, so every node reads what any node wrote. */
+  chunks(): ChunkStore {
+    return new PgChunkStore(
+      (text, values) => this.query(text, values),
+      (fn) => this.tx(fn),
+    );
+  }
+
   identity(): IdentityStore {
     return {
       listEntities: async (): Promise<IdentityEntity[]> => {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discardClosedServer, startTestServer, storedRunningAndClosed, type TestServer } from '../../support/sealq.js';
@@ -89,10 +90,15 @@ describe('S3 object data at rest', () => {
   });
 
   it('keeps no canary in any file, running or closed, while the object files are there and searched', () => {
-    const objectFiles = [...afterClose].filter(([file]) => file.startsWith('s3/objects/'));
-    // single, copy and the joined multipart object (parts are removed once joined).
-    expect(objectFiles.length).toBeGreaterThanOrEqual(3);
-    expect(objectFiles.some(([, bytes]) => bytes.length > 5 * MiB)).toBe(true);
+    if (server.postgres) {
+      // On PostgreSQL object data is in the database: every chunk, in one searched table.
+      expect(afterClose.get('table:s3_file_chunks')?.length).toBeGreaterThan(5 * MiB);
+    } else {
+      const objectFiles = [...afterClose].filter(([file]) => file.startsWith('s3/objects/'));
+      // single, copy and the joined multipart object (parts are removed once joined).
+      expect(objectFiles.length).toBeGreaterThanOrEqual(3);
+      expect(objectFiles.some(([, bytes]) => bytes.length > 5 * MiB)).toBe(true);
+    }
     for (const text of [single, ...parts]) {
       for (const [when, files] of [['running', whileRunning], ['closed', afterClose]] as const) {
         const holding = [...files].filter(([, bytes]) => bytes.includes(Buffer.from(text)));
@@ -112,13 +118,8 @@ describe('damaged object data', () => {
       const b = await bucket(clients, 'damaged');
       const data = randomBytes(200_000);
       await clients.s3.send(new S3.PutObjectCommand({ Bucket: b, Key: 'k', Body: data }));
-      const dir = join(own.dataDir, 's3', 'objects');
-      const [sub] = readdirSync(dir);
-      const [file] = readdirSync(join(dir, sub));
-      const bytes = readFileSync(join(dir, sub, file));
       // A byte of the second 64 KiB chunk.
-      bytes[bytes.length - data.length - 4 * 16 + 70_000] ^= 1;
-      writeFileSync(join(dir, sub, file), bytes);
+      await damage(own, { chunk: 1, at: 70_000 - 65_536, dataLength: data.length });
 
       const first = await clients.s3.send(new S3.GetObjectCommand({ Bucket: b, Key: 'k', Range: 'bytes=0-999' }));
       expect(Buffer.from(await first.Body!.transformToByteArray()).equals(data.subarray(0, 1000))).toBe(true);
@@ -128,9 +129,7 @@ describe('damaged object data', () => {
       await expect.poll(() => lines.filter((l) => l.msg === 'object data could not be read; the response was cut short').length).toBe(1);
 
       // A damaged header (the sealed data key): nothing can be read, and the server says it failed.
-      const header = readFileSync(join(dir, sub, file));
-      header[20] ^= 1;
-      writeFileSync(join(dir, sub, file), header);
+      await damage(own, { keyByte: 10 });
       expect(await s3ErrorOf(clients.s3.send(new S3.GetObjectCommand({ Bucket: b, Key: 'k' })))).toMatchObject({ code: 'InternalError', status: 500 });
       expect(lines.some((l) => l.msg === 'internal failure' && String((l.err as { message?: string })?.message).includes('does not open'))).toBe(true);
     } finally {
@@ -138,3 +137,44 @@ describe('damaged object data', () => {
     }
   });
 });
+
+/**
+ * Flips one byte of the server's only object: in a sealed chunk (its offset within the chunk's
+ * plaintext) or in the sealed data key, in its file or in its database rows.
+ */
+async function damage(own: TestServer, where: { chunk: number; at: number; dataLength: number } | { keyByte: number }): Promise<void> {
+  if (own.postgres) {
+    const client = new pg.Client({ connectionString: own.postgres.url });
+    await client.connect();
+    try {
+      const table = (name: string) => `"${own.postgres!.schema}".${name}`;
+      if ('keyByte' in where) {
+        const { rows } = await client.query<{ file_id: string; key_blob: Buffer }>(`SELECT file_id, key_blob FROM ${table('s3_files')}`);
+        rows[0].key_blob[where.keyByte] ^= 1;
+        await client.query(`UPDATE ${table('s3_files')} SET key_blob = $2 WHERE file_id = $1`, [rows[0].file_id, rows[0].key_blob]);
+      } else {
+        const { rows } = await client.query<{ file_id: string; data: Buffer }>(`SELECT file_id, data FROM ${table('s3_file_chunks')} WHERE idx = $1`, [
+          where.chunk,
+        ]);
+        rows[0].data[where.at] ^= 1;
+        await client.query(`UPDATE ${table('s3_file_chunks')} SET data = $3 WHERE file_id = $1 AND idx = $2`, [rows[0].file_id, where.chunk, rows[0].data]);
+      }
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const dir = join(own.dataDir, 's3', 'objects');
+  const [sub] = readdirSync(dir);
+  const [file] = readdirSync(join(dir, sub));
+  const bytes = readFileSync(join(dir, sub, file));
+  if ('keyByte' in where) {
+    // Past the 10-byte magic and length: inside the sealed data key.
+    bytes[10 + where.keyByte] ^= 1;
+  } else {
+    const chunks = Math.ceil(where.dataLength / 65_536);
+    const dataStart = bytes.length - where.dataLength - chunks * 16;
+    bytes[dataStart + where.chunk * (65_536 + 16) + where.at] ^= 1;
+  }
+  writeFileSync(join(dir, sub, file), bytes);
+}
