@@ -553,7 +553,8 @@ export class PgStore implements SqsStore {
       if (now < attempt.expires_at && now < attempt.visible_until) {
         const ids = attempt.receipts.map(([seq]) => seq);
         const locked = await c.query<MessageRow & { receipt_token: number | null }>(
-          `SELECT ${ALL_COLUMNS}, receipt_token FROM sqs_messages WHERE id = ANY($1::bigint[]) AND queue_id = $2 FOR UPDATE`,
+          `SELECT ${ALL_COLUMNS}, receipt_token FROM sqs_messages WHERE id = ANY($1::bigint[]) AND queue_id = $2
+           ORDER BY id FOR UPDATE`,
           [ids, queueId],
         );
         const byId = new Map(locked.rows.map((r) => [r.id, r]));
