@@ -108,6 +108,7 @@ async function startServices(
   logger: Logger,
 ): Promise<Services> {
   const identity = await startIdentity(config, store.identity(), clock);
+  identity.kmsAudit.onWriteError = (error) => logger.warn({ err: error }, 'KMS audit records could not be written yet; trying again');
   const kmsAudit = identity.kms.onCall;
   identity.kms.onCall = (record) => {
     kmsAudit(record);
@@ -252,6 +253,7 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
     reset: async () => {
       services.sqs.stop();
       services.eventsCore.stop();
+      await services.identity.kmsAudit.close();
       await services.s3.wipe();
       await store.reset();
       services = await startServices(config, store, clock, metrics, bus, logger);
@@ -293,6 +295,7 @@ export async function startSealq(config: Config, options: SealqOptions = {}): Pr
           });
           server.closeIdleConnections();
         });
+        await services.identity.kmsAudit.close();
         await store.close();
       })();
       return closing;

@@ -39,7 +39,7 @@ function explainEndpoint(deps: PipelineDependencies, caller: CallerContext, requ
  * summarised, with the cost report per queue and the calls over time (`series`, for the console's
  * chart). For the account's root user.
  */
-function kmsUsageEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest): EncodedResponse {
+async function kmsUsageEndpoint(deps: PipelineDependencies, caller: CallerContext, request: RawRequest): Promise<EncodedResponse> {
   if (caller.principal.type !== 'Account') {
     throw new AwsError(authErrorSpecs.AccessDenied, `User: ${caller.principal.arn} is not authorized to read KMS usage; only the account's root user is.`);
   }
@@ -55,7 +55,7 @@ function kmsUsageEndpoint(deps: PipelineDependencies, caller: CallerContext, req
   const from = time(body.from, 0);
   const to = time(body.to, deps.clock.now() + 1);
   if (Number.isNaN(from) || Number.isNaN(to)) throw protocolErrors.invalidParameterValue('from and to must be epoch milliseconds or ISO dates.');
-  const records = deps.identity.kmsAudit.between(from, to, caller.principal.accountId);
+  const records = await deps.identity.kmsAudit.query(from, to, caller.principal.accountId);
   const report = costReport(records, { from, to }, (arn) =>
     Number(deps.sqs.queues.byArn(arn)?.record.attributes.KmsDataKeyReusePeriodSeconds ?? 300),
   );

@@ -58,7 +58,7 @@ export async function startIdentity(config: Config, store: IdentityStore, clock:
   const kms = new KmsService(keys, new KeyAuthorizer(directory, clock), kmsRootKey.key, clock, config.region);
   kms.requestsPerSecond = config.kmsRequestsPerSecond;
   await kms.prepareOwnedKey();
-  const kmsAudit = new KmsAuditLog();
+  const kmsAudit = new KmsAuditLog(store, clock);
   kms.onCall = (record) => kmsAudit.record(record);
   return {
     directory,

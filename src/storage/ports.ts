@@ -260,6 +260,15 @@ export interface IdentityStore {
    */
   updateEntity(kind: string, id: string, change: (value: unknown) => unknown): Promise<IdentityEntity | undefined>;
   deleteEntity(kind: string, id: string): Promise<void>;
+  /**
+   * The KMS audit log (CloudTrail-shaped records, JSON opaque to the engine): durable, and shared
+   * by the nodes of one database, so a usage report covers every node and outlives restarts.
+   */
+  appendKmsCalls(records: ReadonlyArray<{ time: number; record: string }>): Promise<void>;
+  /** Records with `from <= time < to`, oldest first (in the order appended within one instant), at most `limit`. */
+  kmsCallsBetween(from: number, to: number, limit: number): Promise<string[]>;
+  /** Deletes the records older than `before`; returns how many. */
+  pruneKmsCalls(before: number): Promise<number>;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { Clock } from '../../shared/clock.js';
+import type { IdentityStore } from '../../storage/ports.js';
 import type { KmsCallRecord } from './kms-service.js';
 
 /**
@@ -106,24 +108,92 @@ export function costReport(
   });
 }
 
-/** Every KMS call, kept in memory (bounded) for `sealq kms-usage` and the cost report. */
-export class KmsAuditLog {
-  private readonly records: KmsCallRecord[] = [];
+/** How long the database keeps audit records (CloudTrail's event history keeps 90 days). */
+export const AUDIT_RETENTION_MS = 90 * 86_400_000;
+/** Records written together: at most this long after the call, or at once when this many wait. */
+const FLUSH_MS = 1000;
+const FLUSH_COUNT = 1000;
+/** At most this many records answer one query (about 200 MB of JSON at most, in memory). */
+const QUERY_LIMIT = 1_000_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
-  constructor(private readonly capacity = 1_000_000) {}
+type AuditStore = Pick<IdentityStore, 'appendKmsCalls' | 'kmsCallsBetween' | 'pruneKmsCalls'>;
+
+/**
+ * Every KMS call: written to the database (a second at most after the call; at once at shutdown),
+ * so `sealq kms-usage` and the cost report cover every node sharing the database and outlive
+ * restarts. This node's recent calls are also kept in memory (bounded), for tests and tools in
+ * the same process.
+ */
+export class KmsAuditLog {
+  private readonly recent: KmsCallRecord[] = [];
+  private pending: KmsCallRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private prunedAt = 0;
+  private closed = false;
+  /** Told when a write fails (the records are kept and tried again with the next write). */
+  onWriteError: (error: unknown) => void = () => undefined;
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly clock: Clock,
+    private readonly capacity = 1_000_000,
+  ) {}
 
   record(r: KmsCallRecord): void {
-    this.records.push(r);
-    if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
+    this.recent.push(r);
+    if (this.recent.length > this.capacity) this.recent.splice(0, this.recent.length - this.capacity);
+    if (this.closed) return;
+    this.pending.push(r);
+    if (this.pending.length >= FLUSH_COUNT) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
   }
 
-  /** Calls within [from, to), optionally of one account (by the principal's or key's account). */
+  /** Writes what waits; resolves when it (and every write before it) is done. Never rejects. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    this.writing = this.writing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await this.store.appendKmsCalls(batch.map((r) => ({ time: r.time, record: JSON.stringify(r) })));
+      } catch (error) {
+        // Kept for the next write, unless the log is closed (the store is going away).
+        if (!this.closed) this.pending.unshift(...batch);
+        this.onWriteError(error);
+        return;
+      }
+      const now = this.clock.now();
+      if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+        this.prunedAt = now;
+        await this.store.pruneKmsCalls(now - AUDIT_RETENTION_MS).catch((error: unknown) => this.onWriteError(error));
+      }
+    });
+    return this.writing;
+  }
+
+  /** Every node's calls within [from, to), optionally of one account (by the principal's or key's account). */
+  async query(from: number, to: number, accountId?: string): Promise<KmsCallRecord[]> {
+    await this.flush();
+    const rows = await this.store.kmsCallsBetween(from, to, QUERY_LIMIT);
+    return rows.map((row) => JSON.parse(row) as KmsCallRecord).filter((r) => ofAccount(r, accountId));
+  }
+
+  /** This node's calls within [from, to) since it started, from memory. */
   between(from: number, to: number, accountId?: string): KmsCallRecord[] {
-    return this.records.filter(
-      (r) =>
-        r.time >= from &&
-        r.time < to &&
-        (!accountId || r.principal.includes(`::${accountId}:`) || r.keyArn?.includes(`:${accountId}:`)),
-    );
+    return this.recent.filter((r) => r.time >= from && r.time < to && ofAccount(r, accountId));
+  }
+
+  /** Writes what waits and stops (before the store closes, or before a reset wipes it). */
+  async close(): Promise<void> {
+    const last = this.flush();
+    this.closed = true;
+    await last;
   }
 }
+
+const ofAccount = (r: KmsCallRecord, accountId: string | undefined): boolean =>
+  !accountId || r.principal.includes(`::${accountId}:`) || (r.keyArn?.includes(`:${accountId}:`) ?? false);

@@ -40,5 +40,28 @@ export function describeIdentityContract(
         await cleanup();
       }
     });
+
+    it('keeps KMS audit records in time order (append order within an instant), by range, shared by a second store, and prunes old ones', async () => {
+      const { store, another, cleanup } = await open();
+      try {
+        const second = another ? await another() : store;
+        await store.appendKmsCalls([
+          { time: 100, record: 'a' },
+          { time: 300, record: 'c' },
+        ]);
+        await second.appendKmsCalls([
+          { time: 200, record: 'b' },
+          { time: 300, record: 'd' },
+        ]);
+        await store.appendKmsCalls([]);
+        expect(await second.kmsCallsBetween(0, 1000, 100)).toEqual(['a', 'b', 'c', 'd']);
+        expect(await store.kmsCallsBetween(200, 300, 100)).toEqual(['b']);
+        expect(await store.kmsCallsBetween(0, 1000, 2)).toEqual(['a', 'b']);
+        expect(await store.pruneKmsCalls(200)).toBe(1);
+        expect(await store.kmsCallsBetween(0, 1000, 100)).toEqual(['b', 'c', 'd']);
+      } finally {
+        await cleanup();
+      }
+    });
   });
 }

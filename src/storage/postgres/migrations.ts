@@ -152,9 +152,20 @@ CREATE TABLE s3_file_chunks (
 ALTER TABLE s3_file_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 `;
 
+/** The KMS audit log, shared by the nodes and kept across restarts. */
+const kmsCalls = `
+CREATE TABLE kms_calls (
+  id     bigserial PRIMARY KEY,
+  time   bigint NOT NULL,
+  record text   NOT NULL
+);
+CREATE INDEX kms_calls_by_time ON kms_calls (time);
+`;
+
 export const pgMigrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'cluster', sql: cluster },
   { version: 3, name: 'receive-attempts', sql: receiveAttempts },
   { version: 4, name: 'object-data', sql: objectData },
+  { version: 5, name: 'kms-calls', sql: kmsCalls },
 ];

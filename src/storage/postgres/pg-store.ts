@@ -775,7 +775,7 @@ export class PgStore implements SqsStore {
     this.orphans.clear();
     await this.query(
       `TRUNCATE sqs_messages, sqs_deduplication, sqs_receive_attempts, sqs_move_tasks, sqs_queues, sqs_deleted_queues,
-         sqs_orphaned_queues, sqs_leases, iam_entities, s3_files, s3_file_chunks`,
+         sqs_orphaned_queues, sqs_leases, iam_entities, s3_files, s3_file_chunks, kms_calls`,
     );
   }
 
@@ -845,6 +845,23 @@ export class PgStore implements SqsStore {
         await this.query('DELETE FROM iam_entities WHERE kind = $1 AND id = $2', [kind, id]);
         this.announce({ type: 'entity', kind, id });
       },
+      appendKmsCalls: async (records: ReadonlyArray<{ time: number; record: string }>): Promise<void> => {
+        if (records.length === 0) return;
+        await this.query('INSERT INTO kms_calls (time, record) SELECT * FROM unnest($1::bigint[], $2::text[])', [
+          records.map((r) => r.time),
+          records.map((r) => r.record),
+        ]);
+      },
+      kmsCallsBetween: async (from: number, to: number, limit: number): Promise<string[]> =>
+        (
+          await this.query<{ record: string }>('SELECT record FROM kms_calls WHERE time >= $1 AND time < $2 ORDER BY time, id LIMIT $3', [
+            from,
+            to,
+            limit,
+          ])
+        ).map((r) => r.record),
+      pruneKmsCalls: async (before: number): Promise<number> =>
+        this.track(async () => (await this.pool.query('DELETE FROM kms_calls WHERE time < $1', [before])).rowCount ?? 0),
     };
   }
 

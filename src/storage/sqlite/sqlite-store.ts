@@ -840,7 +840,7 @@ export class SqliteStore implements SqsStore {
     this.lowestIds.clear();
     return this.group.write(() => {
       this.envelopes.forget();
-      for (const table of ['sqs_messages', 'sqs_envelopes', 'sqs_deduplication', 'sqs_receive_attempts', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'sqs_leases', 'iam_entities']) {
+      for (const table of ['sqs_messages', 'sqs_envelopes', 'sqs_deduplication', 'sqs_receive_attempts', 'sqs_move_tasks', 'sqs_queues', 'sqs_deleted_queues', 'sqs_leases', 'iam_entities', 'kms_calls']) {
         this.db.prepare(`DELETE FROM ${table}`).run();
       }
     });
@@ -862,6 +862,11 @@ export class SqliteStore implements SqsStore {
     const one = this.db.prepare<[string, string], { kind: string; id: string; account_id: string; value: string }>(
       'SELECT kind, id, account_id, value FROM iam_entities WHERE kind = ? AND id = ?',
     );
+    const appendCall = this.db.prepare('INSERT INTO kms_calls (time, record) VALUES (?, ?)');
+    const callsBetween = this.db
+      .prepare<[number, number, number], string>('SELECT record FROM kms_calls WHERE time >= ? AND time < ? ORDER BY time, id LIMIT ?')
+      .pluck();
+    const pruneCalls = this.db.prepare(`DELETE FROM kms_calls WHERE id IN (SELECT id FROM kms_calls WHERE time < ? LIMIT ${CHUNK})`);
     const entity = (r: { kind: string; id: string; account_id: string; value: string }) => ({
       kind: r.kind,
       id: r.id,
@@ -896,6 +901,12 @@ export class SqliteStore implements SqsStore {
         this.group.write(() => {
           remove.run(kind, id);
         }),
+      appendKmsCalls: (records) =>
+        this.group.write(() => {
+          for (const r of records) appendCall.run(r.time, r.record);
+        }),
+      kmsCallsBetween: async (from, to, limit) => callsBetween.all(from, to, limit),
+      pruneKmsCalls: (before) => this.inChunks(() => pruneCalls.run(before).changes),
     };
   }
 
