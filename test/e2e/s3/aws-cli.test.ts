@@ -47,7 +47,7 @@ async function aws(args: string[]): Promise<{ ok: boolean; stdout: string; stder
 }
 
 describe('the AWS CLI', () => {
-  // Eight CLI runs and a 20 MiB multipart transfer: about 16 s alone, twice that under the full suite.
+  // Eleven CLI runs and a 20 MiB multipart transfer: about 16 s alone, twice that under the full suite.
   it('copies small and multipart-sized files in and out byte for byte, lists and removes them', { timeout: 90_000 }, async () => {
     const name = bucketName('cli');
     expect((await aws(['s3api', 'create-bucket', '--bucket', name])).ok).toBe(true);
