@@ -54,6 +54,8 @@ export class KmsService {
   readonly calls: KmsCallRecord[] = [];
   /** Called for every KMS call, for metering and the audit log. */
   onCall: (record: KmsCallRecord) => void = () => undefined;
+  /** The metered call under way (metered operations run synchronously), so a resolved key is named even if the call then fails. */
+  private recording: KmsCallRecord | undefined;
   /** Requests per second the quota allows (0: unlimited), and the token bucket enforcing it. */
   requestsPerSecond = 0;
   private tokens = 0;
@@ -127,6 +129,8 @@ export class KmsService {
     }
     this.expireDeletion(key);
     if (!this.keys.keys.has(key.keyId)) throw kmsError('NotFoundException', `Key '${key.arn}' does not exist`);
+    // CloudTrail names the key of a call refused for its state or its policy.
+    if (this.recording && !this.recording.keyArn) this.recording.keyArn = key.arn;
     return { key, alias };
   }
 
@@ -261,6 +265,8 @@ export class KmsService {
       invokedBy: ctx.viaService?.replace(/\.[a-z0-9-]+\.amazonaws\.com$/, '.amazonaws.com'),
       encryptionContext: ec,
     };
+    const outer = this.recording;
+    this.recording = record;
     try {
       this.takeToken();
       return run(record);
@@ -268,6 +274,7 @@ export class KmsService {
       record.errorCode = (error as { spec?: { queryCode?: string } }).spec?.queryCode ?? 'KMSInternalException';
       throw error;
     } finally {
+      this.recording = outer;
       this.onCall(record);
     }
   }
