@@ -239,7 +239,7 @@ describe.skipIf(!postgresUp)('a cluster of three nodes on one PostgreSQL schema'
     expect(await receive(n1(), name, { ...attempt, ReceiveRequestAttemptId: 'other' })).toEqual([]);
   });
 
-  it('an S3 object written through node 1 is read, copied and deleted through the others', async () => {
+  it('an S3 object written through node 1 is read, copied and deleted through the others; a conditional write is decided across nodes', async () => {
     const s3 = (node: Node) =>
       new S3.S3Client({ endpoint: node.server.url, region: 'us-east-1', credentials: processCredentials, forcePathStyle: true, maxAttempts: 1 });
     const [c1, c2, c3] = [s3(n1()), s3(n2()), s3(n3())];
@@ -256,6 +256,20 @@ describe.skipIf(!postgresUp)('a cluster of three nodes on one PostgreSQL schema'
       await expect.poll(() => read(c3, 'copy').then((b) => b.equals(body), () => false), { timeout: 5000 }).toBe(true);
       await c3.send(new S3.DeleteObjectCommand({ Bucket: bucket, Key: 'k' }));
       await expect.poll(() => read(c1, 'k').then(() => 'found', (e: { name?: string }) => e.name), { timeout: 5000 }).toBe('NoSuchKey');
+
+      // If-None-Match: * through two nodes at once: exactly one write takes the key, every time.
+      for (let i = 0; i < 8; i++) {
+        const key = `contested-${i}`;
+        const outcomes = await Promise.all(
+          [c1, c2].map((client, n) =>
+            client.send(new S3.PutObjectCommand({ Bucket: bucket, Key: key, Body: `from node ${n + 1}`, IfNoneMatch: '*' })).then(
+              () => 'written',
+              (e: { name?: string }) => e.name,
+            ),
+          ),
+        );
+        expect(outcomes.sort(), key).toEqual(['PreconditionFailed', 'written']);
+      }
     } finally {
       for (const c of [c1, c2, c3]) c.destroy();
     }

@@ -351,16 +351,8 @@ export class S3Service {
       await this.serially(id, async () => {
         // The bucket may have been deleted while the body streamed.
         if (!this.buckets.has(bucket.name)) throw s3Errors.noSuchBucket(bucket.name);
-        const keys = this.keysOf(bucket.name);
-        const previous = keys.get(key);
-        // Conditional writes are decided here, in the key's turn, against what is stored now.
-        if (condition?.ifNoneMatch !== undefined && previous) throw s3Errors.preconditionFailed('If-None-Match');
-        if (condition?.ifMatch !== undefined) {
-          if (!previous) throw s3Errors.noSuchKey(key);
-          if (condition.ifMatch.replace(/"/g, '') !== previous.etag.replace(/"/g, '')) throw s3Errors.preconditionFailed('If-Match');
-        }
-        await this.store.putEntity({ kind: 's3-object', id, accountId: bucket.accountId, value: object });
-        keys.set(key, object);
+        const previous = await this.storeObject(id, bucket.accountId, object, condition);
+        this.keysOf(bucket.name).set(key, object);
         if (previous) await this.files.remove(previous.fileId);
       });
     } catch (error) {
@@ -368,6 +360,36 @@ export class S3Service {
       throw error;
     }
     return object;
+  }
+
+  /**
+   * Stores the object's record over whatever the database holds for its key, and returns what it
+   * replaced. Conditional writes are decided in the same database write, against what is stored
+   * then: another node may have written the key a moment ago, and this node's view may not show
+   * it yet.
+   */
+  private async storeObject(id: string, accountId: string, object: StoredObject, condition: WriteCondition | undefined): Promise<StoredObject | undefined> {
+    const entity = { kind: 's3-object', id, accountId, value: object };
+    const isOurs = (stored: { value: unknown }) => (stored.value as StoredObject).fileId === object.fileId;
+    if (condition?.ifNoneMatch !== undefined) {
+      if (!isOurs(await this.store.putEntityIfAbsent(entity))) throw s3Errors.preconditionFailed('If-None-Match');
+      return undefined;
+    }
+    for (;;) {
+      let previous: StoredObject | undefined;
+      const replaced = await this.store.updateEntity('s3-object', id, (current) => {
+        const stored = current as StoredObject;
+        if (condition?.ifMatch !== undefined && condition.ifMatch.replace(/"/g, '') !== stored.etag.replace(/"/g, '')) {
+          throw s3Errors.preconditionFailed('If-Match');
+        }
+        previous = stored;
+        return object;
+      });
+      if (replaced) return previous;
+      if (condition?.ifMatch !== undefined) throw s3Errors.noSuchKey(object.key);
+      // The key is free: take it, unless another write took it first (then replace that one).
+      if (isOurs(await this.store.putEntityIfAbsent(entity))) return undefined;
+    }
   }
 
   private objectOf(bucket: Bucket, key: string): StoredObject {
@@ -454,8 +476,13 @@ export class S3Service {
     const id = `${bucket.name}/${key}`;
     const removed = await this.serially(id, async () => {
       const keys = this.keysOf(bucket.name);
-      const previous = keys.get(key);
-      if (!previous) return undefined;
+      // What the database holds now: another node may have replaced the object a moment ago.
+      const stored = await this.store.getEntity('s3-object', id);
+      if (!stored) {
+        keys.delete(key);
+        return undefined;
+      }
+      const previous = stored.value as StoredObject;
       await this.store.deleteEntity('s3-object', id);
       keys.delete(key);
       await this.files.remove(previous.fileId);
